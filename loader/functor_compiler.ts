@@ -1,0 +1,232 @@
+/**
+ * Compiles a module once into a functor: a CommonJS file that returns the module body as a
+ * function, to be instantiated afresh for every workflow run (docs/design.md, "Functors").
+ * @module
+ */
+import Module, { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { parse as lexModule } from "es-module-lexer/js";
+import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
+import type { LoadedEsbuild } from "./esbuild_loader.ts";
+import { cacheKey, type TransformCache } from "./transform_cache.ts";
+import type { TsSettings } from "./ts_settings.ts";
+
+/** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
+export const FUNCTOR_FORMAT = 3;
+
+/** Whether a module is an ES module or a CommonJS module. */
+export type ModuleKind = "esm" | "cjs";
+
+/** What instantiation needs to know about a module without running it. */
+export interface FunctorMeta {
+  readonly format: number;
+  readonly kind: ModuleKind;
+  /** Static `import`/`export ... from` specifiers, in source order (TypeScript-only imports elided). */
+  readonly imports: readonly string[];
+  /** Dynamic `import("literal")` specifiers, precompiled by `prepare`. */
+  readonly dynamicImports: readonly string[];
+  readonly usesImportMeta: boolean;
+}
+
+/** The innermost function: the module body with CommonJS-shaped parameters. */
+export type ModuleBody = (
+  this: unknown,
+  exports: unknown,
+  require: (specifier: string) => unknown,
+  module: { exports: unknown },
+  filename: string,
+  dirname: string,
+  importMeta: unknown,
+  dynamicImport: (specifier: unknown) => Promise<unknown>,
+) => void;
+
+/** A compiled module: call with a run's scope, then with the run's ECMAScript globals. */
+export type Functor = (scope: object) => (...globals: unknown[]) => ModuleBody;
+
+/** The result of {@link FunctorCompiler.compile}. */
+export interface CompiledModule {
+  readonly key: string;
+  readonly meta: FunctorMeta;
+  /** Loads (once per process) and returns the functor. */
+  load(): Functor;
+}
+
+/** Compiles modules into functors, with a disk cache. */
+export interface FunctorCompiler {
+  compile(filePath: string, source: string, kind: ModuleKind, settings: TsSettings): CompiledModule;
+}
+
+/** Options of {@link createFunctorCompiler}. */
+export interface FunctorCompilerOptions {
+  readonly cache: TransformCache;
+  readonly loadEsbuild: () => LoadedEsbuild;
+  /** The esbuild version that would be loaded, read without starting esbuild. */
+  readonly esbuildVersion: string;
+}
+
+const TARGET = "es2022"; // Node 20's level; lowers TC39 decorators and `using`.
+const DYNAMIC_IMPORT = "__wfsi"; // exactly as long as `import`, so source-map columns stay exact
+const INNER_PARAMS = "exports, require, module, __filename, __dirname, __wfs_meta, __wfsi";
+
+/**
+ * Creates the functor compiler.
+ *
+ * @example
+ * ```ts
+ * import { createFunctorCompiler } from "./functor_compiler.ts";
+ * import { createTransformCache } from "./transform_cache.ts";
+ * import { createEsbuildLoader } from "./esbuild_loader.ts";
+ * const compiler = createFunctorCompiler({
+ *   cache: createTransformCache(),
+ *   loadEsbuild: createEsbuildLoader(import.meta.url),
+ *   esbuildVersion: "0.28.2",
+ * });
+ * const compiled = compiler.compile("/app/a.ts", "export let n: number = 1", "esm", {
+ *   compilerOptions: {}, source: undefined, key: "{}",
+ * });
+ * compiled.meta.imports; // []
+ * ```
+ */
+export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorCompiler {
+  const { cache, loadEsbuild } = options;
+  const loaded = new Map<string, Functor>();
+  const requireFromHere = createRequire(import.meta.url);
+
+  const loadFunctor = (key: string, path: string | undefined, code: string): Functor => {
+    let functor = loaded.get(key);
+    if (functor) return functor;
+    if (path !== undefined) {
+      // A real .cjs file: both Node and Deno map its inline source map in stack traces.
+      functor = requireFromHere(path) as Functor;
+    } else {
+      // Read-only cache: compile from memory. Node still maps positions; Deno does not.
+      const filename = `/workflow-sandbox-memory/${key}.cjs`;
+      const mod = new Module(filename) as Module & { _compile(code: string, filename: string): void };
+      mod.filename = filename;
+      mod._compile(code, filename);
+      functor = mod.exports as Functor;
+    }
+    loaded.set(key, functor);
+    return functor;
+  };
+
+  return {
+    compile(filePath, source, kind, settings) {
+      const key = cacheKey([
+        "functor", String(FUNCTOR_FORMAT), TARGET, options.esbuildVersion, filePath, kind, settings.key,
+        source,
+      ]);
+      const metaText = cache.read(key, "json");
+      let meta: FunctorMeta;
+      let code: string | undefined;
+      if (metaText !== undefined && (code = cache.read(key, "cjs")) !== undefined) {
+        meta = JSON.parse(metaText);
+      } else {
+        ({ meta, code } = transform(loadEsbuild(), filePath, source, kind, settings));
+        cache.write(key, "cjs", code);
+        cache.write(key, "json", JSON.stringify(meta));
+      }
+      const path = cache.pathOf(key, "cjs");
+      const onDisk = path !== undefined && existsSync(path);
+      const finalCode = code;
+      return { key, meta, load: () => loadFunctor(key, onDisk ? path : undefined, finalCode) };
+    },
+  };
+}
+
+function loaderFor(filePath: string): string {
+  if (/\.(c|m)?ts$/.test(filePath)) return "ts";
+  if (filePath.endsWith(".tsx")) return "tsx";
+  if (filePath.endsWith(".jsx")) return "jsx";
+  return "js";
+}
+
+function transform(
+  { esbuild }: LoadedEsbuild,
+  filePath: string,
+  source: string,
+  kind: ModuleKind,
+  settings: TsSettings,
+): { meta: FunctorMeta; code: string } {
+  const loader = loaderFor(filePath);
+  const tsconfigRaw = { compilerOptions: settings.compilerOptions };
+  const imports: string[] = [];
+  const dynamicImports: string[] = [];
+  let usesImportMeta = false;
+  if (kind === "esm") {
+    // First pass to ESM: the import list after TypeScript elided type-only imports.
+    const esm = run(esbuild, filePath, source, { loader, format: "esm", target: TARGET, tsconfigRaw });
+    const [records] = lexModule(esm);
+    for (const record of records) {
+      if (record.type === "meta") usesImportMeta = true;
+      else if (record.type === "static" && record.specifier !== undefined) pushOnce(imports, record.specifier);
+      else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
+    }
+  }
+  const strict = kind === "esm" ? ` "use strict";` : "";
+  const banner = `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${
+    ECMASCRIPT_GLOBALS.join(", ")
+  }) { return function (${INNER_PARAMS}) {${strict}`;
+  const footer = `\n}; }; } };`;
+  let code = run(esbuild, filePath, source, {
+    loader,
+    format: "cjs",
+    platform: "node",
+    target: TARGET,
+    tsconfigRaw,
+    sourcemap: "inline",
+    sourcesContent: true,
+    banner,
+    footer,
+    ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta" } } : {}),
+  });
+  // Route dynamic import() through the run's registry: same-length rename found by a real lexer.
+  const [records] = lexModule(code);
+  const starts = records.filter((r) => r.type === "dynamic").map((r) => r.importStart);
+  for (const start of starts.reverse()) {
+    if (code.slice(start, start + 6) !== "import") continue;
+    code = code.slice(0, start) + DYNAMIC_IMPORT + code.slice(start + 6);
+  }
+  return { meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta }, code };
+}
+
+function pushOnce(list: string[], value: string): void {
+  if (!list.includes(value)) list.push(value);
+}
+
+function run(
+  esbuild: LoadedEsbuild["esbuild"],
+  filePath: string,
+  source: string,
+  options: Record<string, unknown>,
+): string {
+  try {
+    return esbuild.transformSync(source, { sourcefile: filePath, logLevel: "silent", ...options }).code;
+  } catch (error) {
+    throw compileError(filePath, error);
+  }
+}
+
+interface EsbuildFailure {
+  errors?: ReadonlyArray<{ text: string; location?: { line: number; column: number } | null }>;
+}
+
+function compileError(filePath: string, error: unknown): Error {
+  const first = (error as EsbuildFailure).errors?.[0];
+  if (!first) return error as Error;
+  const where = first.location ? `${filePath}:${first.location.line}:${first.location.column + 1}` : filePath;
+  if (/top-level await/i.test(first.text)) {
+    return Object.assign(
+      new Error(
+        `Top-level await at ${where} cannot run in the sandbox, because a sandboxed module is ` +
+          `instantiated synchronously in every run. Move the await into the workflow function, or ` +
+          `pass the module through (SandboxRestrictions.withPassthroughModules) (WFS_TOP_LEVEL_AWAIT)`,
+      ),
+      { code: "WFS_TOP_LEVEL_AWAIT", location: where },
+    );
+  }
+  return Object.assign(new Error(`Cannot compile ${where}: ${first.text}`), {
+    code: "WFS_COMPILE",
+    location: where,
+  });
+}

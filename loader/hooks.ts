@@ -1,0 +1,151 @@
+/**
+ * The resolve and load hooks. They resolve, transform and wrap; they carry no passthrough policy
+ * (each runner decides that per run). Factories over explicit state, never module singletons
+ * (tsx: `export const resolve = createResolve(data)`), in a synchronous flavour for
+ * `module.registerHooks` (Node >= 22.15, Deno) and an asynchronous one for `module.register`
+ * (Node 20.6 to 22.14, whose hooks run on a separate thread).
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { decodeResolveRequest } from "./resolve_marker.ts";
+import type { TsSettings } from "./ts_settings.ts";
+
+/** What the hooks need, passed in so that tests can stub it. */
+export interface HookState {
+  /** Transforms a TypeScript file for the host loader; undefined on Deno, which does it itself. */
+  readonly transformTs?: (filePath: string, source: string, format: "esm" | "cjs") => string;
+  /** deno.json `imports`/`scopes` on Node; undefined on Deno, which applies them itself. */
+  readonly importMap?: { resolve(specifier: string, parentURL: string): string | undefined };
+  /** Opt-in bundler-style resolution (extensionless, `.js` to `.ts`, directory index). */
+  readonly bundler?: { resolve(specifier: string, parentURL: string): string | undefined };
+  /**
+   * Where marker resolutions are reported when the runtime cannot return them from
+   * `import.meta.resolve` (Deno): the hook stores the result and serves an empty module.
+   */
+  readonly markerResults?: Map<string, { url?: string; error?: unknown }>;
+  /** The URL of the empty module served for markers. */
+  readonly emptyModuleUrl: string;
+}
+
+type Context = { parentURL?: string; conditions?: readonly string[]; [key: string]: unknown };
+type ResolveResult = { url: string; format?: string | null; shortCircuit?: boolean };
+type LoadResult = { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean };
+type NextResolveSync = (specifier: string, context?: Context) => ResolveResult;
+type NextLoadSync = (url: string, context?: Context) => LoadResult;
+type NextResolveAsync = (specifier: string, context?: Context) => Promise<ResolveResult>;
+type NextLoadAsync = (url: string, context?: Context) => Promise<LoadResult>;
+
+const TS_FILE = /\.(ts|mts|cts|tsx)$/;
+
+/** Unused by settings-free callers; kept for the signature of `transformTs`. */
+export type { TsSettings };
+
+/**
+ * Creates synchronous hooks for `module.registerHooks`.
+ *
+ * @example
+ * ```ts
+ * import { createSyncHooks } from "./hooks.ts";
+ * const hooks = createSyncHooks({ emptyModuleUrl: "file:///empty.mjs" });
+ * hooks.resolve("./a.ts", { parentURL: "file:///app/main.ts" }, (s) => ({ url: new URL(s, "file:///app/").href }));
+ * ```
+ */
+export function createSyncHooks(state: HookState): {
+  resolve(specifier: string, context: Context, next: NextResolveSync): ResolveResult;
+  load(url: string, context: Context, next: NextLoadSync): LoadResult;
+} {
+  const ordinary = (specifier: string, context: Context, next: NextResolveSync): ResolveResult => {
+    const mapped = mapSpecifier(state, specifier, context);
+    try {
+      return withFormat(next(mapped, context));
+    } catch (error) {
+      const fallback = bundlerFallback(state, mapped, context);
+      if (fallback) return fallback;
+      throw error;
+    }
+  };
+  return {
+    resolve(specifier, context, next) {
+      const request = decodeResolveRequest(specifier);
+      if (!request) return ordinary(specifier, context, next);
+      const inner = { ...context, parentURL: request.parentURL };
+      if (!state.markerResults) return { ...ordinary(request.specifier, inner, next), shortCircuit: true };
+      try {
+        state.markerResults.set(specifier, { url: ordinary(request.specifier, inner, next).url });
+      } catch (error) {
+        state.markerResults.set(specifier, { error });
+      }
+      return { url: state.emptyModuleUrl, format: "module", shortCircuit: true };
+    },
+    load(url, context, next) {
+      return loadOwn(state, url) ?? next(url, context);
+    },
+  };
+}
+
+/**
+ * Creates asynchronous hooks for `module.register` (Node 20.6 to 22.14).
+ *
+ * @example
+ * ```ts
+ * import { createAsyncHooks } from "./hooks.ts";
+ * const hooks = createAsyncHooks({ emptyModuleUrl: "file:///empty.mjs" });
+ * await hooks.resolve("node:fs", {}, async (s) => ({ url: s }));
+ * ```
+ */
+export function createAsyncHooks(state: HookState): {
+  resolve(specifier: string, context: Context, next: NextResolveAsync): Promise<ResolveResult>;
+  load(url: string, context: Context, next: NextLoadAsync): Promise<LoadResult>;
+} {
+  const ordinary = async (specifier: string, context: Context, next: NextResolveAsync) => {
+    const mapped = mapSpecifier(state, specifier, context);
+    try {
+      return withFormat(await next(mapped, context));
+    } catch (error) {
+      const fallback = bundlerFallback(state, mapped, context);
+      if (fallback) return fallback;
+      throw error;
+    }
+  };
+  return {
+    async resolve(specifier, context, next) {
+      const request = decodeResolveRequest(specifier);
+      if (!request) return ordinary(specifier, context, next);
+      return { ...(await ordinary(request.specifier, { ...context, parentURL: request.parentURL }, next)), shortCircuit: true };
+    },
+    async load(url, context, next) {
+      return loadOwn(state, url) ?? next(url, context);
+    },
+  };
+}
+
+function mapSpecifier(state: HookState, specifier: string, context: Context): string {
+  if (!state.importMap || !context.parentURL?.startsWith("file:")) return specifier;
+  return state.importMap.resolve(specifier, context.parentURL) ?? specifier;
+}
+
+function bundlerFallback(state: HookState, specifier: string, context: Context): ResolveResult | undefined {
+  if (!state.bundler || !context.parentURL) return undefined;
+  const url = state.bundler.resolve(specifier, context.parentURL);
+  return url ? withFormat({ url, shortCircuit: true }) : undefined;
+}
+
+function withFormat(result: ResolveResult): ResolveResult {
+  // Node >= 22.18 answers "module-typescript" for .ts files; the load hook below transforms them
+  // itself (enums and decorators need more than type stripping), so ask for plain formats.
+  if (TS_FILE.test(result.url.split("?")[0])) {
+    return { ...result, format: result.url.split("?")[0].endsWith(".cts") ? "commonjs" : "module" };
+  }
+  return result;
+}
+
+function loadOwn(state: HookState, url: string): LoadResult | undefined {
+  if (url === state.emptyModuleUrl) return { format: "module", source: "", shortCircuit: true };
+  if (!state.transformTs || !url.startsWith("file:")) return undefined;
+  const path = fileURLToPath(url);
+  if (!TS_FILE.test(path)) return undefined;
+  const format = path.endsWith(".cts") ? "cjs" : "esm";
+  const source = state.transformTs(path, readFileSync(path, "utf8"), format);
+  return { format: format === "esm" ? "module" : "commonjs", source, shortCircuit: true };
+}

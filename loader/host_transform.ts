@@ -1,0 +1,62 @@
+/**
+ * Transforms a TypeScript file for the host's own loader (Node has no TypeScript support before
+ * 22.18, and none for enums or decorators after): the file stays an ES module, with an inline
+ * source map. Used by the load hook for files imported natively: the worker's entry point,
+ * `workflowsPath` during discovery, and passed-through modules.
+ * @module
+ */
+import type { LoadedEsbuild } from "./esbuild_loader.ts";
+import { cacheKey, type TransformCache } from "./transform_cache.ts";
+import type { TsSettings } from "./ts_settings.ts";
+
+/** Options of {@link createHostTransform}. */
+export interface HostTransformOptions {
+  readonly cache: TransformCache;
+  readonly loadEsbuild: () => LoadedEsbuild;
+  readonly esbuildVersion: string;
+}
+
+/**
+ * Creates the host transform.
+ *
+ * @example
+ * ```ts
+ * import { createHostTransform } from "./host_transform.ts";
+ * import { createTransformCache } from "./transform_cache.ts";
+ * import { createEsbuildLoader } from "./esbuild_loader.ts";
+ * const transform = createHostTransform({
+ *   cache: createTransformCache(), loadEsbuild: createEsbuildLoader(import.meta.url), esbuildVersion: "0.28.2",
+ * });
+ * transform("/app/a.ts", "export const a: number = 1", { compilerOptions: {}, source: undefined, key: "{}" });
+ * ```
+ */
+export function createHostTransform(
+  options: HostTransformOptions,
+): (filePath: string, source: string, settings: TsSettings, format?: "esm" | "cjs") => string {
+  return (filePath, source, settings, format = "esm") => {
+    const key = cacheKey(["host", "1", options.esbuildVersion, filePath, format, settings.key, source]);
+    const cached = options.cache.read(key, format === "esm" ? "mjs" : "cjs");
+    if (cached !== undefined) return cached;
+    let code: string;
+    try {
+      code = options.loadEsbuild().esbuild.transformSync(source, {
+        loader: filePath.endsWith(".tsx") ? "tsx" : "ts",
+        format,
+        target: "es2022",
+        sourcefile: filePath,
+        sourcemap: "inline",
+        sourcesContent: true,
+        tsconfigRaw: { compilerOptions: settings.compilerOptions },
+        logLevel: "silent",
+      }).code;
+    } catch (error) {
+      const first = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> })
+        .errors?.[0];
+      if (!first) throw error;
+      const where = first.location ? `${filePath}:${first.location.line}:${first.location.column + 1}` : filePath;
+      throw new Error(`Cannot compile ${where}: ${first.text}`);
+    }
+    options.cache.write(key, format === "esm" ? "mjs" : "cjs", code);
+    return code;
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The global object a workflow run sees. Every own key of the host's global object is bound per
+ * run (the list is read from the runtime, so Deno's `Deno`, `self` and `navigator` and Node's
+ * `global` and `process` are all present); references to the host global itself (`globalThis`,
+ * `global`, `self`, `window`) point to the run's object. Writes, additions and deletions stay in
+ * the run. Values are the host's own objects unless the run's restrictions replace them.
+ * @module
+ */
+import { ECMASCRIPT_GLOBALS } from "./ecmascript_globals.ts";
+import {
+  create,
+  defineProperties,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  hasOwn,
+  hostGlobal,
+  ownKeys,
+} from "./host_intrinsics.ts";
+
+/** A run's global object and the values its functors receive as constants. */
+export interface PerRunGlobal {
+  readonly global: Record<PropertyKey, unknown>;
+  /** `ECMASCRIPT_GLOBALS` in order, read from `global`. */
+  readonly constants: readonly unknown[];
+  /** The scope for CommonJS (sloppy) modules: implicit global assignments land on `global`. */
+  readonly sloppyScope: object;
+}
+
+const ECMASCRIPT = new Set(ECMASCRIPT_GLOBALS);
+
+// Captured once, at first evaluation, before any workflow code exists.
+const TEMPLATE: PropertyDescriptorMap = (() => {
+  const descriptors: PropertyDescriptorMap = {};
+  for (const key of ownKeys(hostGlobal)) {
+    const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
+    if (descriptor.get || descriptor.set) {
+      // Host accessors (Node's lazy `crypto`, `navigator`) run against the host global, lazily,
+      // so capturing them has no side effect; a write replaces the accessor within the run only.
+      const getter = descriptor.get;
+      descriptors[key as string] = {
+        configurable: true,
+        enumerable: descriptor.enumerable,
+        get: getter ? () => getter.call(hostGlobal) : undefined,
+        set(this: object, value: unknown) {
+          defineProperty(this, key, { value, writable: true, configurable: true, enumerable: true });
+        },
+      };
+      continue;
+    }
+    if (descriptor.value === hostGlobal) continue; // self references are bound per run below
+    if (typeof key === "string" && ECMASCRIPT.has(key)) {
+      // These are also passed to functors as constants; a write could not reach those, so it
+      // fails loudly instead of being silently ignored.
+      descriptors[key] = { ...descriptor, writable: false, configurable: false };
+    } else {
+      descriptors[key as string] = descriptor;
+    }
+  }
+  return descriptors;
+})();
+
+const SELF_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) => {
+  const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
+  return !descriptor.get && descriptor.value === hostGlobal;
+});
+
+/** Replacement values for one run (restricted `Date`, per-run `Math`, ...). */
+export type GlobalOverrides = Readonly<Record<string, unknown>>;
+
+/**
+ * Creates a run's global object.
+ *
+ * @example
+ * ```ts
+ * import { createPerRunGlobal } from "./per_run_global.ts";
+ * const run = createPerRunGlobal({});
+ * run.global.globalThis === run.global; // true
+ * (run.global as any).x = 1;            // the host global is untouched
+ * ```
+ */
+export function createPerRunGlobal(overrides: GlobalOverrides): PerRunGlobal {
+  const global = create(Object.prototype, TEMPLATE) as Record<PropertyKey, unknown>;
+  for (const key of SELF_KEYS) {
+    defineProperty(global, key, { value: global, writable: true, configurable: true, enumerable: false });
+  }
+  for (const name in overrides) {
+    const existing = getOwnPropertyDescriptor(global, name);
+    defineProperty(global, name, {
+      value: overrides[name],
+      writable: existing?.writable ?? true,
+      configurable: existing?.configurable ?? true,
+      enumerable: existing?.enumerable ?? false,
+    });
+  }
+  const constants = ECMASCRIPT_GLOBALS.map((name) => (name === "globalThis" ? global : global[name]));
+  return { global, constants, sloppyScope: createSloppyScope(global) };
+}
+
+function createSloppyScope(global: Record<PropertyKey, unknown>): object {
+  return new Proxy(global, {
+    // Names the host does not define are claimed by the run, so that `x = 1` in sloppy code
+    // creates a run global rather than a host global. Host names the run deleted fall through.
+    has: (target, key) => typeof key === "string" && (key in target || !(key in hostGlobal)),
+    get: (target, key) => (key === Symbol.unscopables ? undefined : target[key]),
+  });
+}
+
+/** Whether a key exists on the host global (used by tests and the escape catalog). */
+export const isHostGlobalKey = (key: PropertyKey): boolean => hasOwn(hostGlobal, key);
+void defineProperties;

@@ -1,0 +1,2 @@
+// The workflow-authoring API, lighter than the full package.
+export {};
