@@ -38,6 +38,9 @@ type NextLoadAsync = (url: string, context?: Context) => Promise<LoadResult>;
 
 const TS_FILE = /\.(ts|mts|cts|tsx)$/;
 
+/** Resolved to `node:path` by the synchronous hooks: `register()` requires it to prove they run. */
+export const PROBE_SPECIFIER = "workflow-sandbox-probe:hooks";
+
 /** Unused by settings-free callers; kept for the signature of `transformTs`. */
 export type { TsSettings };
 
@@ -60,13 +63,14 @@ export function createSyncHooks(state: HookState): {
     try {
       return withFormat(next(mapped, context));
     } catch (error) {
-      const fallback = bundlerFallback(state, mapped, context);
+      const fallback = notFound(error) ? bundlerFallback(state, mapped, context) : undefined;
       if (fallback) return fallback;
       throw error;
     }
   };
   return {
     resolve(specifier, context, next) {
+      if (specifier === PROBE_SPECIFIER) return { url: "node:path", shortCircuit: true };
       const request = decodeResolveRequest(specifier);
       if (!request) return ordinary(specifier, context, next);
       const inner = { ...context, parentURL: request.parentURL };
@@ -103,7 +107,7 @@ export function createAsyncHooks(state: HookState): {
     try {
       return withFormat(await next(mapped, context));
     } catch (error) {
-      const fallback = bundlerFallback(state, mapped, context);
+      const fallback = notFound(error) ? bundlerFallback(state, mapped, context) : undefined;
       if (fallback) return fallback;
       throw error;
     }
@@ -123,6 +127,13 @@ export function createAsyncHooks(state: HookState): {
 function mapSpecifier(state: HookState, specifier: string, context: Context): string {
   if (!state.importMap || !context.parentURL?.startsWith("file:")) return specifier;
   return state.importMap.resolve(specifier, context.parentURL) ?? specifier;
+}
+
+// Only a module that does not exist falls back (docs/resolution.md): a package that exists but
+// fails to resolve for another reason must keep its own error.
+function notFound(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === "ERR_MODULE_NOT_FOUND" || code === "ERR_UNSUPPORTED_DIR_IMPORT" || code === "MODULE_NOT_FOUND";
 }
 
 function bundlerFallback(state: HookState, specifier: string, context: Context): ResolveResult | undefined {
