@@ -1,2 +1,8 @@
 // Public API: re-exports only (docs/design.md, "Audiences and layout").
 export * from "./loader/register.ts";
+export * from "./sandbox/workflow_definition.ts";
+export * from "./sandbox/workflow_runner.ts";
+export * from "./sandbox/sandboxed_workflow_runner.ts";
+export * from "./sandbox/unsandboxed_workflow_runner.ts";
+export * from "./sandbox/workflow_validation_error.ts";
+export * as unsafe from "./sandbox/unsafe.ts";

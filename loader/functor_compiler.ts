@@ -5,6 +5,7 @@
  */
 import Module, { createRequire } from "node:module";
 import { existsSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parse as lexModule } from "es-module-lexer/js";
 import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
@@ -12,7 +13,7 @@ import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 3;
+export const FUNCTOR_FORMAT = 4;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -26,6 +27,8 @@ export interface FunctorMeta {
   /** Dynamic `import("literal")` specifiers, precompiled by `prepare`. */
   readonly dynamicImports: readonly string[];
   readonly usesImportMeta: boolean;
+  /** Specifiers listed in a `"use passthrough: a, b"` directive at the top of the module. */
+  readonly passthrough: readonly string[];
 }
 
 /** The innermost function: the module body with CommonJS-shaped parameters. */
@@ -47,8 +50,13 @@ export type Functor = (scope: object) => (...globals: unknown[]) => ModuleBody;
 export interface CompiledModule {
   readonly key: string;
   readonly meta: FunctorMeta;
-  /** Loads (once per process) and returns the functor. */
+  /** Loads (once per process) and returns the functor, synchronously. */
   load(): Functor;
+  /**
+   * Loads the functor with `import()`. Deno maps stack positions only for modules it loaded
+   * through its module graph (a computed `require()` is not), so `prepare` uses this form.
+   */
+  loadAsync(): Promise<Functor>;
 }
 
 /** Compiles modules into functors, with a disk cache. */
@@ -129,7 +137,19 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
       const path = cache.pathOf(key, "cjs");
       const onDisk = path !== undefined && existsSync(path);
       const finalCode = code;
-      return { key, meta, load: () => loadFunctor(key, onDisk ? path : undefined, finalCode) };
+      return {
+        key,
+        meta,
+        load: () => loadFunctor(key, onDisk ? path : undefined, finalCode),
+        loadAsync: async () => {
+          const known = loaded.get(key);
+          if (known) return known;
+          if (!onDisk) return loadFunctor(key, undefined, finalCode);
+          const functor = ((await import(pathToFileURL(path!).href)) as { default: Functor }).default;
+          loaded.set(key, functor);
+          return functor;
+        },
+      };
     },
   };
 }
@@ -174,6 +194,9 @@ function transform(
     platform: "node",
     target: TARGET,
     tsconfigRaw,
+    // esbuild renames a function expression that shadows an outer binding (`const greet =
+    // defn(function greet() {})` gives `greet2`); workflow names come from `.name`.
+    keepNames: true,
     sourcemap: "inline",
     sourcesContent: true,
     banner,
@@ -187,7 +210,35 @@ function transform(
     if (code.slice(start, start + 6) !== "import") continue;
     code = code.slice(0, start) + DYNAMIC_IMPORT + code.slice(start + 6);
   }
-  return { meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta }, code };
+  const passthrough = passthroughDirective(source);
+  return { meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta, passthrough }, code };
+}
+
+/**
+ * Reads `"use passthrough: zod, ./schemas.ts";` from the directive prologue (the string statements
+ * that open a module, where `"use strict"` lives). A directive loads natively as a no-op, which is
+ * why it is the static form of `workflow.unsafe.importsPassedThrough` (import attributes are
+ * rejected by Node and Deno when unknown).
+ */
+export function passthroughDirective(source: string): string[] {
+  const found: string[] = [];
+  let i = source.startsWith("#!") ? source.indexOf("\n") + 1 : 0;
+  for (;;) {
+    for (;;) {
+      while (i < source.length && /\s|;/.test(source[i])) i++;
+      if (source.startsWith("//", i)) i = source.indexOf("\n", i) < 0 ? source.length : source.indexOf("\n", i);
+      else if (source.startsWith("/*", i)) i = source.indexOf("*/", i) < 0 ? source.length : source.indexOf("*/", i) + 2;
+      else break;
+    }
+    const quote = source[i];
+    if (quote !== '"' && quote !== "'") return found;
+    const end = source.indexOf(quote, i + 1);
+    if (end < 0) return found;
+    const text = source.slice(i + 1, end);
+    const match = /^use passthrough:(.*)$/.exec(text);
+    if (match) found.push(...match[1].split(",").map((s) => s.trim()).filter(Boolean));
+    i = end + 1;
+  }
 }
 
 function pushOnce(list: string[], value: string): void {

@@ -34,7 +34,7 @@ export function createHostTransform(
   options: HostTransformOptions,
 ): (filePath: string, source: string, settings: TsSettings, format?: "esm" | "cjs") => string {
   return (filePath, source, settings, format = "esm") => {
-    const key = cacheKey(["host", "1", options.esbuildVersion, filePath, format, settings.key, source]);
+    const key = cacheKey(["host", "3", options.esbuildVersion, filePath, format, settings.key, source]);
     const cached = options.cache.read(key, format === "esm" ? "mjs" : "cjs");
     if (cached !== undefined) return cached;
     let code: string;
@@ -43,6 +43,9 @@ export function createHostTransform(
         loader: filePath.endsWith(".tsx") ? "tsx" : "ts",
         format,
         target: "es2022",
+        keepNames: true, // see functor_compiler.ts: workflow names come from `.name`
+        // Keep `with { type: "json" }`: es2022 predates import attributes, and Node needs them.
+        supported: { "import-attributes": true },
         sourcefile: filePath,
         sourcemap: "inline",
         sourcesContent: true,

@@ -28,7 +28,11 @@ export interface PackageScope {
  */
 export function createPackageScopes(
   readFile: (path: string) => string | undefined = readIfExists,
-): { of(filePath: string): PackageScope | undefined } {
+): {
+  of(filePath: string): PackageScope | undefined;
+  /** The nearest package.json that has a `name` (subfolders often hold one with only `type`). */
+  named(filePath: string): PackageScope | undefined;
+} {
   const byDir = new Map<string, PackageScope | undefined>();
   const lookup = (dir: string): PackageScope | undefined => {
     if (byDir.has(dir)) return byDir.get(dir);
@@ -55,7 +59,13 @@ export function createPackageScopes(
     byDir.set(dir, found);
     return found;
   };
-  return { of: (filePath) => lookup(dirname(filePath)) };
+  const named = (dir: string): PackageScope | undefined => {
+    const scope = lookup(dir);
+    if (!scope || scope.name !== undefined) return scope;
+    const parent = dirname(scope.root);
+    return parent === scope.root ? undefined : named(parent);
+  };
+  return { of: (filePath) => lookup(dirname(filePath)), named: (filePath) => named(dirname(filePath)) };
 }
 
 function readIfExists(path: string): string | undefined {

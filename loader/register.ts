@@ -10,8 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createHookState } from "./hook_state.ts";
-import { createSyncHooks, type HookState } from "./hooks.ts";
-import { encodeResolveRequest } from "./resolve_marker.ts";
+import { createSyncHooks, type HookState, PROBE_SPECIFIER } from "./hooks.ts";
 
 /** Options of {@link register}. */
 export interface RegisterOptions {
@@ -70,7 +69,9 @@ export function register(options: RegisterOptions = {}): Registration {
   const bundlerResolution = options.bundlerResolution ?? process.env.WORKFLOW_SANDBOX_RESOLUTION === "bundler";
   const emptyModuleUrl = pathToFileURL(join(here.root, "loader", "__workflow_sandbox_empty__.mjs")).href;
   const registration = registerHooks(here, bundlerResolution, emptyModuleUrl);
-  (process as { setSourceMapsEnabled?: (on: boolean) => void }).setSourceMapsEnabled?.(true);
+  // Node maps stack positions only when asked. Deno always maps modules it loaded, and its
+  // `process.setSourceMapsEnabled` switches to Node's map cache, which knows none of them.
+  if (!isDeno) (process as { setSourceMapsEnabled?: (on: boolean) => void }).setSourceMapsEnabled?.(true);
   Object.defineProperty(globalThis, STATE_KEY, { value: registration, configurable: true });
   return registration;
 }
@@ -115,13 +116,12 @@ function registerHooks(
   );
 }
 
-// Behaviour, not version numbers: the hooks must answer a marker through `require.resolve`,
-// which is how the sandbox also learns whether resolution reaches the hooks on this runtime.
+// Behaviour, not version numbers: `require()` must reach the in-thread hooks (it does on Node
+// >= 22.15 and Deno >= 2.9; stubs on older Deno releases register but never call them).
 function probe(): boolean {
   try {
     const require = nodeModule.createRequire(import.meta.url);
-    const answer = require.resolve(encodeResolveRequest("node:path", import.meta.url));
-    return answer === "node:path" || answer === "path" || answer.endsWith("__workflow_sandbox_empty__.mjs");
+    return require(PROBE_SPECIFIER) === require("node:path");
   } catch {
     return false;
   }

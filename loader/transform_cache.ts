@@ -102,10 +102,17 @@ export function createTransformCache(options: TransformCacheOptions = {}): Trans
 export function defaultCacheDir(cwd: string = process.cwd()): string {
   const fromEnv = process.env.WORKFLOW_SANDBOX_CACHE_DIR;
   if (fromEnv) return fromEnv;
-  for (let dir = cwd;; dir = dirname(dir)) {
-    if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "workflow-sandbox");
-    if (dirname(dir) === dir) break;
+  // Deno treats files below node_modules as npm package code and does not map their stack
+  // positions (measured with Deno 2.9 and `nodeModulesDir`), so on Deno the cache lives in the
+  // user's cache folder, as Deno's own does.
+  if (!("Deno" in globalThis)) {
+    for (let dir = cwd;; dir = dirname(dir)) {
+      if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "workflow-sandbox");
+      if (dirname(dir) === dir) break;
+    }
   }
+  const home = process.env.XDG_CACHE_HOME ?? (process.env.HOME ? join(process.env.HOME, ".cache") : undefined);
+  if (home) return join(home, "workflow-sandbox");
   const uid = typeof process.getuid === "function" ? process.getuid() : "user";
   return join(tmpdir(), `workflow-sandbox-${uid}`);
 }

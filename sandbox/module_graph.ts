@@ -1,0 +1,164 @@
+/**
+ * A runner's module graph: every module a workflow can reach, compiled once into a functor, with
+ * its imports resolved and its passed-through dependencies loaded on the host. Runs instantiate
+ * from it synchronously; nothing here runs a sandboxed module's body.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { CompiledModule, Functor, ModuleKind } from "../loader/functor_compiler.ts";
+import type { LoaderServices } from "../loader/loader_services.ts";
+import type { PassthroughPolicy } from "./passthrough_policy.ts";
+import { resolveImport, resolveRequire } from "./module_resolver.ts";
+
+/** A module the sandbox can instantiate. */
+export interface ModuleRecord {
+  readonly url: string;
+  readonly path: string;
+  readonly kind: ModuleKind | "json";
+  readonly compiled: CompiledModule | undefined;
+  /** Resolved imports (ES modules: static and literal dynamic; CommonJS: filled as required). */
+  readonly deps: Map<string, string>;
+  /** Imports that failed to resolve, thrown when (and if) they are used. */
+  readonly depErrors: Map<string, unknown>;
+  /** Targets this module passes through by its `"use passthrough: ..."` directive. */
+  readonly passthroughTargets: Set<string>;
+  /** Source text, for JSON modules. */
+  readonly json: string | undefined;
+  functor: Functor | undefined;
+}
+
+/** Where a module comes from, for the `check` command and the mutation report. */
+export type ModuleOrigin = "sandboxed" | "passthrough";
+
+/**
+ * The module graph of one runner.
+ *
+ * @example
+ * ```ts
+ * import { ModuleGraph } from "./module_graph.ts";
+ * import { createPassthroughPolicy } from "./passthrough_policy.ts";
+ * import { sharedLoaderServices } from "../loader/loader_services.ts";
+ * const services = sharedLoaderServices();
+ * const graph = new ModuleGraph(services, createPassthroughPolicy({ modules: ["fs"], all: false, scopes: services.scopes }));
+ * await graph.load(new URL("./workflows.ts", import.meta.url).href);
+ * ```
+ */
+export class ModuleGraph {
+  readonly records: Map<string, ModuleRecord> = new Map();
+  /** Host ES module namespaces of passed-through modules, by URL. */
+  readonly hostNamespaces: Map<string, object> = new Map();
+  readonly #services: LoaderServices;
+  readonly #policy: PassthroughPolicy;
+  readonly #loading = new Map<string, Promise<void>>();
+
+  constructor(services: LoaderServices, policy: PassthroughPolicy) {
+    this.#services = services;
+    this.#policy = policy;
+  }
+
+  /** Whether `url`, imported by `record`, is the host's instance rather than a per-run one. */
+  isPassthrough(url: string, record?: ModuleRecord): boolean {
+    if (record?.passthroughTargets.has(url)) return true;
+    if (!url.startsWith("file:")) return true; // built-ins, npm: (Deno), data:
+    if (url.endsWith(".node")) return true; // native addons cannot be instantiated twice
+    return this.#policy.match(url) !== undefined;
+  }
+
+  /** Compiles `url` and everything its static graph and literal dynamic imports reach. */
+  load(url: string): Promise<void> {
+    let pending = this.#loading.get(url);
+    if (!pending) {
+      pending = this.#loadOne(url);
+      this.#loading.set(url, pending);
+    }
+    return pending;
+  }
+
+  /** Loads a passed-through module on the host (ES module view), once per runner. */
+  async loadHost(url: string): Promise<object> {
+    let namespace = this.hostNamespaces.get(url);
+    if (!namespace) {
+      namespace = (await import(url)) as object;
+      this.hostNamespaces.set(url, namespace);
+    }
+    return namespace;
+  }
+
+  /** Compiles a module synchronously (a CommonJS `require` reached a file `prepare` never saw). */
+  compileSync(url: string): ModuleRecord {
+    return this.records.get(url) ?? this.#compile(url);
+  }
+
+  /** Resolves a `require()` from a CommonJS module, caching the answer on the record. */
+  resolveRequire(record: ModuleRecord, specifier: string): string {
+    let url = record.deps.get(specifier);
+    if (url === undefined) {
+      url = resolveRequire(specifier, record.url);
+      record.deps.set(specifier, url);
+    }
+    return url;
+  }
+
+  async #loadOne(url: string): Promise<void> {
+    if (this.isPassthrough(url)) return;
+    const record = this.records.get(url) ?? this.#compile(url);
+    if (record.compiled) record.functor ??= await record.compiled.loadAsync();
+    if (record.kind !== "esm") return;
+    const meta = record.compiled!.meta;
+    for (const entry of meta.passthrough) {
+      record.passthroughTargets.add(await resolveImport(entry, url));
+    }
+    const required = new Set(meta.imports);
+    await Promise.all([...meta.imports, ...meta.dynamicImports].map(async (specifier) => {
+      let target: string;
+      try {
+        target = await resolveImport(specifier, url);
+      } catch (error) {
+        // A static import that cannot resolve fails the module, as natively; a dynamic one fails
+        // only if the workflow reaches it.
+        if (required.has(specifier)) {
+          throw Object.assign(
+            new Error(`Cannot resolve '${specifier}' imported by '${record.path}': ${(error as Error).message}`),
+            { cause: error, code: "WFS_RESOLVE" },
+          );
+        }
+        record.depErrors.set(specifier, error);
+        return;
+      }
+      record.deps.set(specifier, target);
+      if (this.isPassthrough(target, record)) await this.loadHost(target);
+      else await this.load(target);
+    }));
+  }
+
+  #compile(url: string): ModuleRecord {
+    const path = fileURLToPath(url);
+    const base = { url, path, deps: new Map(), depErrors: new Map(), passthroughTargets: new Set<string>(), functor: undefined };
+    let source: string;
+    try {
+      source = readFileSync(path, "utf8");
+    } catch (error) {
+      throw Object.assign(new Error(`Cannot read '${path}': ${(error as Error).message}`), { cause: error });
+    }
+    let record: ModuleRecord;
+    if (path.endsWith(".json")) {
+      record = { ...base, kind: "json", compiled: undefined, json: source };
+    } else {
+      const kind = this.#kindOf(path);
+      const compiled = this.#services.compiler.compile(path, source, kind, this.#services.tsSettings.forFile(path));
+      record = { ...base, kind, compiled, json: undefined };
+    }
+    this.records.set(url, record);
+    return record;
+  }
+
+  #kindOf(path: string): ModuleKind {
+    if (/\.(mjs|mts|ts|tsx|jsx)$/.test(path)) return "esm";
+    if (/\.(cjs|cts)$/.test(path)) return "cjs";
+    return this.#services.scopes.of(path)?.type === "module" ? "esm" : "cjs";
+  }
+}
+
+/** The file URL of a path (exported for runners). */
+export const fileUrl = (path: string): string => pathToFileURL(path).href;

@@ -1,0 +1,241 @@
+/**
+ * The sandboxed runner: every run gets fresh instances of every module that is not passed
+ * through, and a global object of its own.
+ * @module
+ */
+import { builtinModules } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ensureRegistered } from "../loader/register.ts";
+import { type LoaderServices, sharedLoaderServices } from "../loader/loader_services.ts";
+import { runExclusive } from "./activation_queue.ts";
+import { enterRun } from "./current_run.ts";
+import { nextMacrotask } from "./host_intrinsics.ts";
+import { ModuleGraph } from "./module_graph.ts";
+import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "./mutation_report.ts";
+import { createPassthroughPolicy } from "./passthrough_policy.ts";
+import { SandboxRun, type SandboxRunOptions } from "./sandbox_run.ts";
+import { type WorkflowDefinition, workflowBrand } from "./workflow_definition.ts";
+import { locateInStack } from "./workflow_location.ts";
+import type {
+  ActivationJob,
+  ActivationResult,
+  MutationWarning,
+  WorkflowInstance,
+  WorkflowInstanceDetails,
+  WorkflowRunner,
+} from "./workflow_runner.ts";
+import { WorkflowValidationError } from "./workflow_validation_error.ts";
+
+/** The part of `SandboxRestrictions` the module layer reads. */
+export interface PassthroughRestrictions {
+  readonly passthroughModules: Iterable<string>;
+  readonly passthroughAllModules: boolean;
+}
+
+/**
+ * Per-run additions made by the restriction layer. Restricted values find their run through the
+ * current-run slot when called, so they are made before the run exists.
+ */
+export interface RunDecorator {
+  /** Replacement globals for a new run. */
+  globals?(): SandboxRunOptions["overrides"];
+  /** How a new run sees passed-through modules. */
+  hostModuleFilter?(): SandboxRunOptions["hostModuleFilter"];
+}
+
+/** Options of {@link SandboxedWorkflowRunner}. */
+export interface SandboxedWorkflowRunnerOptions {
+  /**
+   * What is passed through.
+   * @default every Node/Deno built-in and workflow-sandbox itself
+   */
+  readonly restrictions?: PassthroughRestrictions & { readonly decorator?: RunDecorator };
+  /**
+   * Report writes to shared objects after each activation: `true`, `false`, or a sampling rate
+   * between 0 and 1. `prepare` always reports.
+   * @default false
+   */
+  readonly mutationReport?: boolean | number;
+  /** Receives mutation warnings. @default console.warn */
+  readonly onWarning?: (warning: MutationWarning & { workflow: string }) => void;
+  /** The loader's services. @default one set per process */
+  readonly services?: LoaderServices;
+}
+
+/** The default passthrough: built-ins and this package. */
+export const DEFAULT_PASSTHROUGH: readonly string[] = Object.freeze([
+  ...new Set(builtinModules.map((name) => name.replace(/^node:/, ""))),
+  "workflow-sandbox",
+]);
+
+/**
+ * Runs workflows in the sandbox.
+ *
+ * @example
+ * ```ts
+ * import { SandboxedWorkflowRunner, discoverWorkflows } from "workflow-sandbox";
+ * const [definition] = await discoverWorkflows("./workflows.ts");
+ * const runner = new SandboxedWorkflowRunner();
+ * await runner.prepare(definition);
+ * const instance = await runner.createInstance({ definition });
+ * const { results } = await instance.activate([(wf) => (wf as (n: string) => Promise<string>)("Ada")]);
+ * await results[0];
+ * ```
+ */
+export class SandboxedWorkflowRunner implements WorkflowRunner {
+  readonly #graph: ModuleGraph;
+  readonly #options: SandboxedWorkflowRunnerOptions;
+  readonly #decorator: RunDecorator | undefined;
+
+  constructor(options: SandboxedWorkflowRunnerOptions = {}) {
+    const registration = ensureRegistered();
+    const services = options.services ?? sharedLoaderServices();
+    const restrictions = options.restrictions ?? { passthroughModules: DEFAULT_PASSTHROUGH, passthroughAllModules: false };
+    const modules = [...restrictions.passthroughModules];
+    const self = modules.indexOf("workflow-sandbox");
+    if (self >= 0) {
+      // The package itself, by folder: its tests and examples are not part of what passes through.
+      modules.splice(self, 1, ...selfFolders(registration.root));
+    }
+    const policy = createPassthroughPolicy({
+      modules,
+      all: restrictions.passthroughAllModules,
+      scopes: services.scopes,
+      onDuplicatePackage: (name, roots) =>
+        console.warn(
+          `workflow-sandbox: package '${name}' is installed twice (${roots.join(", ")}); classes from one ` +
+            `copy are not instances of the other's. Deduplicate it ('npm dedupe') (WFS_DUPLICATE_PACKAGE)`,
+        ),
+    });
+    this.#graph = new ModuleGraph(services, policy);
+    this.#options = options;
+    this.#decorator = restrictions.decorator;
+  }
+
+  /** The module graph (for the `check` command and tests). */
+  get graph(): ModuleGraph {
+    return this.#graph;
+  }
+
+  async prepare(definition: WorkflowDefinition): Promise<void> {
+    try {
+      await this.#graph.load(definition.moduleUrl);
+      const instance = await this.#create({ definition }, true);
+      if (!workflowBrand(instance.workflow)) {
+        throw new Error(
+          `the sandboxed module does not export '${definition.exportName}' as a workflow (it is ${typeof instance.workflow})`,
+        );
+      }
+      await instance.activate([]);
+      instance.dispose();
+    } catch (error) {
+      if (error instanceof WorkflowValidationError) throw error;
+      const location = locateInStack((error as Error)?.stack, (path) => this.#isSandboxed(path)) ??
+        (error as { location?: string })?.location;
+      throw new WorkflowValidationError(definition.name, error, location);
+    }
+  }
+
+  createInstance(details: WorkflowInstanceDetails): Promise<WorkflowInstance> {
+    return this.#create(details, false);
+  }
+
+  async #create(details: WorkflowInstanceDetails, validating: boolean): Promise<WorkflowInstance> {
+    const { definition } = details;
+    await this.#graph.load(definition.moduleUrl);
+    const run = new SandboxRun({
+      graph: this.#graph,
+      host: details.host,
+      overrides: this.#decorator?.globals?.(),
+      hostModuleFilter: this.#decorator?.hostModuleFilter?.(),
+    });
+    const leave = enterRun(run);
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = run.importModule(definition.moduleUrl);
+    } finally {
+      run.importing = false;
+      leave();
+    }
+    const report = validating || this.#sampled();
+    return new SandboxedInstance(run, namespace[definition.exportName], report ? this.#watched() : undefined, (w) => {
+      const warning = { ...w, workflow: definition.name };
+      if (this.#options.onWarning) this.#options.onWarning(warning);
+      else console.warn(`workflow-sandbox: workflow "${definition.name}" wrote to shared ${w.module} object ${w.property} (${w.change})`);
+    });
+  }
+
+  #sampled(): boolean {
+    const rate = this.#options.mutationReport;
+    if (typeof rate === "number") return Math.random() < rate;
+    return rate === true;
+  }
+
+  #watched(): WatchedObject[] {
+    const targets = builtInTargets();
+    for (const [url, namespace] of this.#graph.hostNamespaces) targets.push(...moduleTargets(url, namespace));
+    return targets;
+  }
+
+  #isSandboxed(path: string): boolean {
+    for (const record of this.#graph.records.values()) if (record.path === path) return true;
+    return false;
+  }
+}
+
+class SandboxedInstance implements WorkflowInstance {
+  readonly workflow: unknown;
+  readonly #run: SandboxRun;
+  readonly #watched: readonly WatchedObject[] | undefined;
+  readonly #report: (warning: MutationWarning) => void;
+  #disposed = false;
+
+  constructor(
+    run: SandboxRun,
+    workflow: unknown,
+    watched: readonly WatchedObject[] | undefined,
+    report: (warning: MutationWarning) => void,
+  ) {
+    this.#run = run;
+    this.workflow = workflow;
+    this.#watched = watched;
+    this.#report = report;
+  }
+
+  activate<T>(jobs: ReadonlyArray<ActivationJob<T>>): Promise<ActivationResult<T>> {
+    if (this.#disposed) return Promise.reject(new Error("This workflow instance was disposed"));
+    return runExclusive(async () => {
+      const compare = this.#watched ? snapshot(this.#watched) : undefined;
+      const leave = enterRun(this.#run);
+      try {
+        const results = jobs.map((job) => job(this.workflow));
+        await drain(this.#run);
+        const mutations = compare ? compare() : [];
+        for (const mutation of mutations) this.#report(mutation);
+        return { results, mutations };
+      } finally {
+        leave();
+      }
+    });
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+  }
+}
+
+/** Waits until the run's microtasks drained and its dynamic imports settled. */
+export async function drain(run: SandboxRun): Promise<void> {
+  for (;;) {
+    await nextMacrotask();
+    if (!run.hasPendingImports) return;
+    await run.settlePendingImports();
+  }
+}
+
+function selfFolders(root: string): string[] {
+  const folder = (name: string) => pathToFileURL(join(root, name)).href + "/";
+  const file = (name: string) => pathToFileURL(join(root, name)).href;
+  return [folder("dist"), folder("loader"), folder("sandbox"), folder("worker"), file("mod.ts"), file("workflow.ts")];
+}

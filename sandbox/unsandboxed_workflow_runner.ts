@@ -1,0 +1,54 @@
+/**
+ * The unsandboxed runner: workflow code runs as ordinary host code, with the host's module
+ * instances and globals. No isolation and no restrictions (Python's `UnsandboxedWorkflowRunner`);
+ * for workflows marked `sandboxed: false`, or a whole worker that opts out.
+ * @module
+ */
+import { runExclusive } from "./activation_queue.ts";
+import { enterRun, type RunSlotValue } from "./current_run.ts";
+import { nextMacrotask } from "./host_intrinsics.ts";
+import type { WorkflowDefinition } from "./workflow_definition.ts";
+import type { ActivationJob, ActivationResult, WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner } from "./workflow_runner.ts";
+import { WorkflowValidationError } from "./workflow_validation_error.ts";
+
+/**
+ * Runs workflows without the sandbox.
+ *
+ * @example
+ * ```ts
+ * import { UnsandboxedWorkflowRunner, discoverWorkflows } from "workflow-sandbox";
+ * const [definition] = await discoverWorkflows("./workflows.ts");
+ * const runner = new UnsandboxedWorkflowRunner();
+ * const instance = await runner.createInstance({ definition });
+ * ```
+ */
+export class UnsandboxedWorkflowRunner implements WorkflowRunner {
+  async prepare(definition: WorkflowDefinition): Promise<void> {
+    const namespace = await import(definition.moduleUrl) as Record<string, unknown>;
+    if (typeof namespace[definition.exportName] !== "function") {
+      throw new WorkflowValidationError(definition.name, new Error(`'${definition.exportName}' is not exported`));
+    }
+  }
+
+  async createInstance(details: WorkflowInstanceDetails): Promise<WorkflowInstance> {
+    const namespace = await import(details.definition.moduleUrl) as Record<string, unknown>;
+    const run: RunSlotValue = { importing: false, sandboxed: false, host: details.host };
+    const workflow = namespace[details.definition.exportName];
+    return {
+      workflow,
+      activate<T>(jobs: ReadonlyArray<ActivationJob<T>>): Promise<ActivationResult<T>> {
+        return runExclusive(async () => {
+          const leave = enterRun(run);
+          try {
+            const results = jobs.map((job) => job(workflow));
+            await nextMacrotask();
+            return { results, mutations: [] };
+          } finally {
+            leave();
+          }
+        });
+      },
+      dispose() {},
+    };
+  }
+}
