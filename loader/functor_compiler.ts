@@ -13,7 +13,7 @@ import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 4;
+export const FUNCTOR_FORMAT = 5;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -74,7 +74,7 @@ export interface FunctorCompilerOptions {
 
 const TARGET = "es2022"; // Node 20's level; lowers TC39 decorators and `using`.
 const DYNAMIC_IMPORT = "__wfsi"; // exactly as long as `import`, so source-map columns stay exact
-const INNER_PARAMS = "exports, require, module, __filename, __dirname, __wfs_meta, __wfsi";
+const INNER_PARAMS = "exports, __wfs_require, module, __filename, __dirname, __wfs_meta, __wfsi";
 
 /**
  * Creates the functor compiler.
@@ -183,12 +183,7 @@ function transform(
       else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
     }
   }
-  const strict = kind === "esm" ? ` "use strict";` : "";
-  const banner = `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${
-    ECMASCRIPT_GLOBALS.join(", ")
-  }) { return function (${INNER_PARAMS}) {${strict}`;
-  const footer = `\n}; }; } };`;
-  let code = run(esbuild, filePath, source, {
+  const converted = run(esbuild, filePath, source, {
     loader,
     format: "cjs",
     platform: "node",
@@ -198,10 +193,24 @@ function transform(
     // defn(function greet() {})` gives `greet2`); workflow names come from `.name`.
     keepNames: true,
     sourcemap: "inline",
+    ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta" } } : {}),
+  });
+  // Second pass over the CommonJS form: every `require` (esbuild's own and the module's) becomes
+  // the run's `__wfs_require`. Deno reads `require("...")` calls in a .cjs file it imports and
+  // loads those files natively, which would run sandboxed code on the host. esbuild chains the
+  // inline source map of its input, so positions still point at the original file.
+  const strict = kind === "esm" ? ` "use strict";` : "";
+  const banner = `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${
+    ECMASCRIPT_GLOBALS.join(", ")
+  }) { return function (${INNER_PARAMS}) {${strict}`;
+  let code = run(esbuild, filePath, converted, {
+    loader: "js",
+    target: TARGET,
+    define: { require: "__wfs_require" },
+    sourcemap: "inline",
     sourcesContent: true,
     banner,
-    footer,
-    ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta" } } : {}),
+    footer: `\n}; }; } };`,
   });
   // Route dynamic import() through the run's registry: same-length rename found by a real lexer.
   const [records] = lexModule(code);

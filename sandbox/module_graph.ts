@@ -50,7 +50,7 @@ export class ModuleGraph {
   readonly hostNamespaces: Map<string, object> = new Map();
   readonly #services: LoaderServices;
   readonly #policy: PassthroughPolicy;
-  readonly #loading = new Map<string, Promise<void>>();
+  readonly #loading = new Map<string, Promise<string[]>>();
 
   constructor(services: LoaderServices, policy: PassthroughPolicy) {
     this.#services = services;
@@ -66,13 +66,21 @@ export class ModuleGraph {
   }
 
   /** Compiles `url` and everything its static graph and literal dynamic imports reach. */
-  load(url: string): Promise<void> {
-    let pending = this.#loading.get(url);
-    if (!pending) {
-      pending = this.#loadOne(url);
-      this.#loading.set(url, pending);
-    }
-    return pending;
+  async load(url: string): Promise<void> {
+    // Each module is loaded once (memoised); the walk remembers where it has been, so an import
+    // cycle (zod has several) ends instead of waiting on itself.
+    const visited = new Set<string>();
+    const visit = async (next: string): Promise<void> => {
+      if (visited.has(next)) return;
+      visited.add(next);
+      let pending = this.#loading.get(next);
+      if (!pending) {
+        pending = this.#loadOne(next);
+        this.#loading.set(next, pending);
+      }
+      await Promise.all((await pending).map(visit));
+    };
+    await visit(url);
   }
 
   /** Loads a passed-through module on the host (ES module view), once per runner. */
@@ -100,11 +108,16 @@ export class ModuleGraph {
     return url;
   }
 
-  async #loadOne(url: string): Promise<void> {
-    if (this.isPassthrough(url)) return;
+  /** Loads one module and returns the sandboxed modules it imports (not yet loaded). */
+  async #loadOne(url: string): Promise<string[]> {
+    if (this.isPassthrough(url)) {
+      await this.loadHost(url); // an entry point passed through (passthroughAllModules)
+      return [];
+    }
     const record = this.records.get(url) ?? this.#compile(url);
     if (record.compiled) record.functor ??= await record.compiled.loadAsync();
-    if (record.kind !== "esm") return;
+    if (record.kind !== "esm") return [];
+    const next: string[] = [];
     const meta = record.compiled!.meta;
     for (const entry of meta.passthrough) {
       record.passthroughTargets.add(await resolveImport(entry, url));
@@ -128,8 +141,9 @@ export class ModuleGraph {
       }
       record.deps.set(specifier, target);
       if (this.isPassthrough(target, record)) await this.loadHost(target);
-      else await this.load(target);
+      else next.push(target);
     }));
+    return next;
   }
 
   #compile(url: string): ModuleRecord {

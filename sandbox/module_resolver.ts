@@ -26,10 +26,10 @@ export async function resolveImport(specifier: string, parentURL: string): Promi
   const results = registration.markerResults;
   if (!results) return normalise(import.meta.resolve(marker));
   // Deno's import.meta.resolve does not run hooks; a dynamic import does, and the hook reports
-  // the answer here and serves one shared empty module (no module record per resolution).
-  await import(marker);
+  // the answer here and serves one shared empty module (no module record per resolution). Deno
+  // remembers a specifier it resolved once and does not ask the hook again, so answers are kept.
+  if (!results.has(marker)) await import(marker);
   const result = results.get(marker);
-  results.delete(marker);
   if (!result) throw new Error(`The resolve hook did not answer for '${specifier}' from '${parentURL}'`);
   if (result.error) throw result.error;
   return normalise(result.url!);
