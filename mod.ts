@@ -8,3 +8,4 @@ export * from "./sandbox/workflow_runner.ts";
 export * from "./sandbox/sandboxed_workflow_runner.ts";
 export * from "./sandbox/unsandboxed_workflow_runner.ts";
 export * from "./sandbox/workflow_validation_error.ts";
+export * from "./sandbox/deadlock_error.ts";

@@ -10,7 +10,9 @@ import { ensureRegistered } from "../loader/register.ts";
 import { type LoaderServices, sharedLoaderServices } from "../loader/loader_services.ts";
 import { runExclusive } from "./activation_queue.ts";
 import { enterRun } from "./current_run.ts";
-import { nextMacrotask } from "./host_intrinsics.ts";
+import { hostNow, nextMacrotask } from "./host_intrinsics.ts";
+import { runWithDeadline } from "./deadlock_guard.ts";
+import { DeadlockError } from "./deadlock_error.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "./mutation_report.ts";
 import { createPassthroughPolicy } from "./passthrough_policy.ts";
@@ -18,6 +20,7 @@ import { SandboxRun, type SandboxRunOptions } from "./sandbox_run.ts";
 import { type WorkflowDefinition, workflowBrand } from "./workflow_definition.ts";
 import { locateInStack } from "./workflow_location.ts";
 import type {
+  ActivateOptions,
   ActivationJob,
   ActivationResult,
   MutationWarning,
@@ -203,14 +206,18 @@ class SandboxedInstance implements WorkflowInstance {
     this.#report = report;
   }
 
-  activate<T>(jobs: ReadonlyArray<ActivationJob<T>>): Promise<ActivationResult<T>> {
+  activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options: ActivateOptions = {}): Promise<ActivationResult<T>> {
     if (this.#disposed) return Promise.reject(new Error("This workflow instance was disposed"));
     return runExclusive(async () => {
       const compare = this.#watched ? snapshot(this.#watched) : undefined;
       const leave = enterRun(this.#run);
       try {
-        const results = jobs.map((job) => job(this.workflow));
+        const started = hostNow();
+        const results = runWithDeadline(() => jobs.map((job) => job(this.workflow)), options.deadlockTimeoutMs);
         await drain(this.#run);
+        if (options.deadlockTimeoutMs && hostNow() - started > options.deadlockTimeoutMs) {
+          throw new DeadlockError(options.deadlockTimeoutMs, "microtasks");
+        }
         const mutations = compare ? compare() : [];
         for (const mutation of mutations) this.#report(mutation);
         return { results, mutations };

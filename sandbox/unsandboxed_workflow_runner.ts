@@ -8,7 +8,8 @@ import { runExclusive } from "./activation_queue.ts";
 import { enterRun, type RunSlotValue } from "./current_run.ts";
 import { nextMacrotask } from "./host_intrinsics.ts";
 import type { WorkflowDefinition } from "./workflow_definition.ts";
-import type { ActivationJob, ActivationResult, WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner } from "./workflow_runner.ts";
+import { runWithDeadline } from "./deadlock_guard.ts";
+import type { ActivateOptions, ActivationJob, ActivationResult, WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner } from "./workflow_runner.ts";
 import { WorkflowValidationError } from "./workflow_validation_error.ts";
 
 /**
@@ -36,11 +37,11 @@ export class UnsandboxedWorkflowRunner implements WorkflowRunner {
     const workflow = namespace[details.definition.exportName];
     return {
       workflow,
-      activate<T>(jobs: ReadonlyArray<ActivationJob<T>>): Promise<ActivationResult<T>> {
+      activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options: ActivateOptions = {}): Promise<ActivationResult<T>> {
         return runExclusive(async () => {
           const leave = enterRun(run);
           try {
-            const results = jobs.map((job) => job(workflow));
+            const results = runWithDeadline(() => jobs.map((job) => job(workflow)), options.deadlockTimeoutMs);
             await nextMacrotask();
             return { results, mutations: [] };
           } finally {

@@ -29,6 +29,15 @@ export interface ActivationResult<T> {
   readonly mutations: readonly MutationWarning[];
 }
 
+/** Options of {@link WorkflowInstance.activate}. */
+export interface ActivateOptions {
+  /**
+   * Interrupt the jobs' synchronous code after this many milliseconds, and fail the activation
+   * if its microtasks run past it too (`DeadlockError`). 0 or undefined: no limit (debug mode).
+   */
+  readonly deadlockTimeoutMs?: number;
+}
+
 /** A job of an activation: runs inside the run with the run's own workflow export. */
 export type ActivationJob<T> = (workflow: unknown) => T;
 
@@ -40,7 +49,7 @@ export interface WorkflowInstance {
    * Runs the jobs in order inside the run, then waits until the run is quiescent (microtasks
    * drained, dynamic imports settled). Activations of all instances run one at a time.
    */
-  activate<T>(jobs: ReadonlyArray<ActivationJob<T>>): Promise<ActivationResult<T>>;
+  activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options?: ActivateOptions): Promise<ActivationResult<T>>;
   /** Releases the run. */
   dispose(): void;
 }
