@@ -4,13 +4,17 @@ import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { z as hostZ } from "zod";
 import * as hostFs from "node:fs";
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  DeadlockError,
   DEFAULT_PASSTHROUGH,
   discoverWorkflows,
   SandboxedWorkflowRunner,
   type WorkflowDefinition,
   type WorkflowInstance,
   workflow,
+  WorkflowValidationError,
 } from "../mod.ts";
 import { moduleState as hostModuleState } from "./fixtures/isolation/stateful.ts";
 import { counters as hostCounters } from "./fixtures/isolation/shared/counters.ts";
@@ -162,6 +166,107 @@ test('a "use passthrough: zod" directive passes a static import through', async 
   const [definition] = await discoverWorkflows(fixture("passthrough/directive.ts"));
   const result = await runOnce(new SandboxedWorkflowRunner(), definition);
   assert.equal(result.z, hostZ);
+});
+
+function positionOf(url: URL, needle: string): string {
+  const lines = readFileSync(url, "utf8").split("\n");
+  const line = lines.findIndex((text) => text.includes(needle));
+  return `${fileURLToPath(url)}:${line + 1}:${lines[line].indexOf(needle) + 1}`;
+}
+
+test("a module that throws at import time fails prepare, naming the workflow, the cause and file:line:col", async () => {
+  const url = fixture("validation/throws_at_import.ts");
+  const [definition] = await discoverWorkflows(url);
+  const error = await new SandboxedWorkflowRunner().prepare(definition).then(() => undefined, (e) => e);
+  assert.ok(error instanceof WorkflowValidationError);
+  assert.equal(error.location, positionOf(url, 'new Error("top-level failure'));
+  assert.match(error.message, /^Failed validating workflow "broken" at .*throws_at_import\.ts:\d+:\d+: top-level failure in the sandbox$/);
+});
+
+test("top-level await is refused at prepare time with file:line and the passthrough hint", async () => {
+  const runner = new SandboxedWorkflowRunner();
+  const url = fixture("validation/tla/workflows.ts");
+  const definition = { name: "tla", exportName: "tla", moduleUrl: url.href, sandboxed: true, options: { kind: "function" as const }, hostExport: undefined };
+  const error = await runner.prepare(definition).then(() => undefined, (e) => e);
+  assert.ok(error instanceof WorkflowValidationError);
+  assert.match(error.message, /Top-level await at .*tla\/workflows\.ts:4:\d+ cannot run in the sandbox/);
+  assert.match(error.message, /pass the module through/);
+});
+
+test("legacy experimentalDecorators is refused with the setting and the tsconfig named", async () => {
+  const runner = new SandboxedWorkflowRunner();
+  const url = fixture("validation/legacy_decorators/workflows.ts");
+  const definition = { name: "plain", exportName: "plain", moduleUrl: url.href, sandboxed: true, options: { kind: "function" as const }, hostExport: undefined };
+  const error = await runner.prepare(definition).then(() => undefined, (e) => e);
+  assert.ok(error instanceof Error);
+  assert.match(error.message, /'experimentalDecorators' is set in '.*legacy_decorators\/tsconfig\.json'/);
+});
+
+async function runnerDefinitions() {
+  return new Map((await discoverWorkflows(fixture("runner/ordering.ts"))).map((d) => [d.name, d]));
+}
+
+test("a dynamic import settles at the same point whether the module was compiled before or not", async () => {
+  const definition = (await runnerDefinitions()).get("ordering")!;
+  const runner = new SandboxedWorkflowRunner();
+  await runner.prepare(definition);
+  const orders: unknown[] = [];
+  for (let i = 0; i < 2; i++) {
+    const instance = await runner.createInstance({ definition });
+    const { results } = await instance.activate([(wf) => (wf as () => Promise<string[]>)()]);
+    orders.push(await results[0]);
+  }
+  assert.deepEqual(orders[0], orders[1]);
+  assert.deepEqual(orders[0], ["micro0", "micro1", "micro2", "micro3", "micro4", "import:lazy"]);
+});
+
+test("an error thrown at run time names the workflow .ts file at the exact line and column", async () => {
+  const definition = (await runnerDefinitions()).get("throwsLater")!;
+  const runner = new SandboxedWorkflowRunner();
+  await runner.prepare(definition);
+  const instance = await runner.createInstance({ definition });
+  const { results } = await instance.activate([(wf) => (wf as () => Promise<never>)().catch((e: Error) => e)]);
+  const error = await results[0] as Error;
+  const frame = error.stack!.split("\n")[1];
+  const expected = positionOf(fixture("runner/ordering.ts"), 'new Error("thrown at run time")');
+  assert.ok(frame.includes(expected) || frame.includes(pathToFileURL(expected.replace(/:\d+:\d+$/, "")).href + expected.match(/:\d+:\d+$/)![0]), `${frame} names ${expected}`);
+});
+
+test("the mutation report names a write to a shared built-in", async () => {
+  const definition = (await runnerDefinitions()).get("writesBuiltIn")!;
+  const warnings: unknown[] = [];
+  const runner = new SandboxedWorkflowRunner({ mutationReport: true, onWarning: (w) => warnings.push(w) });
+  await runner.prepare(definition);
+  const instance = await runner.createInstance({ definition });
+  try {
+    const { mutations } = await instance.activate([(wf) => (wf as () => Promise<string>)()]);
+    assert.deepEqual(mutations, [{ module: "built-in", property: "Array.prototype.leakyHelper", change: "added" }]);
+    assert.deepEqual(warnings, [{ module: "built-in", property: "Array.prototype.leakyHelper", change: "added", workflow: "writesBuiltIn" }]);
+  } finally {
+    delete (Array.prototype as unknown as Record<string, unknown>).leakyHelper;
+  }
+});
+
+test("prepare reports no mutation for a workflow that writes nothing shared", async () => {
+  const definition = (await runnerDefinitions()).get("ordering")!;
+  const warnings: unknown[] = [];
+  await new SandboxedWorkflowRunner({ onWarning: (w) => warnings.push(w) }).prepare(definition);
+  assert.deepEqual(warnings, []);
+});
+
+test("an endless synchronous loop is interrupted with a DeadlockError and the runner keeps working", async () => {
+  const definitions = await runnerDefinitions();
+  const runner = new SandboxedWorkflowRunner();
+  await runner.prepare(definitions.get("spins")!);
+  const spinning = await runner.createInstance({ definition: definitions.get("spins")! });
+  const error = await spinning.activate([(wf) => void (wf as () => Promise<never>)()], { deadlockTimeoutMs: 100 })
+    .then(() => undefined, (e) => e);
+  assert.ok(DeadlockError.is(error));
+  assert.equal(error.phase, "synchronous");
+  await runner.prepare(definitions.get("ordering")!);
+  const fine = await runner.createInstance({ definition: definitions.get("ordering")! });
+  const { results } = await fine.activate([(wf) => (wf as () => Promise<string[]>)()], { deadlockTimeoutMs: 1000 });
+  assert.equal((await results[0]).length, 6);
 });
 
 test.run();
