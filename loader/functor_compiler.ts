@@ -13,7 +13,7 @@ import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 5;
+export const FUNCTOR_FORMAT = 7;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -178,8 +178,10 @@ function transform(
     const esm = run(esbuild, filePath, source, { loader, format: "esm", target: TARGET, tsconfigRaw });
     const [records] = lexModule(esm);
     for (const record of records) {
-      if (record.type === "meta") usesImportMeta = true;
-      else if (record.type === "static" && record.specifier !== undefined) pushOnce(imports, record.specifier);
+      if (record.type === "import-meta") usesImportMeta = true;
+      else if ((record.type === "static" || record.type === "reexport-star") && record.specifier !== undefined) {
+        pushOnce(imports, record.specifier);
+      }
       else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
     }
   }

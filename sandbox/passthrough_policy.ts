@@ -53,7 +53,8 @@ export function createPassthroughPolicy(options: PassthroughPolicyOptions): Pass
     const entry = raw.trim();
     if (entry.startsWith("node:")) builtins.add(entry.slice(5));
     else if (entry.startsWith("file:") || isAbsolute(entry)) {
-      const url = entry.startsWith("file:") ? entry : pathToFileURL(entry).href + (entry.endsWith("/") ? "/" : "");
+      // pathToFileURL keeps a trailing slash, which marks a folder.
+      const url = entry.startsWith("file:") ? entry : pathToFileURL(entry).href;
       if (url.endsWith("/")) folders.push(url);
       else files.add(url);
     } else {

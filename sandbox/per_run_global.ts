@@ -9,7 +9,6 @@
 import { ECMASCRIPT_GLOBALS } from "./ecmascript_globals.ts";
 import {
   create,
-  defineProperties,
   defineProperty,
   getOwnPropertyDescriptor,
   hasOwn,
@@ -50,8 +49,9 @@ const TEMPLATE: PropertyDescriptorMap = (() => {
     if (descriptor.value === hostGlobal) continue; // self references are bound per run below
     if (typeof key === "string" && ECMASCRIPT.has(key)) {
       // These are also passed to functors as constants; a write could not reach those, so it
-      // fails loudly instead of being silently ignored.
-      descriptors[key] = { ...descriptor, writable: false, configurable: false };
+      // fails loudly instead of being silently ignored. (Configurable, so that a run's
+      // restricted values can replace them.)
+      descriptors[key] = { ...descriptor, writable: false, configurable: true };
     } else {
       descriptors[key as string] = descriptor;
     }
@@ -59,9 +59,14 @@ const TEMPLATE: PropertyDescriptorMap = (() => {
   return descriptors;
 })();
 
+// Names that browsers and Deno define as getters returning the global itself (Deno's `self` is
+// one); calling these getters once has no side effect, unlike arbitrary host getters.
+const SELF_GETTER_NAMES = new Set(["self", "window", "global", "globalThis", "frames", "parent", "top"]);
+
 const SELF_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) => {
   const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
-  return !descriptor.get && descriptor.value === hostGlobal;
+  if (descriptor.get) return SELF_GETTER_NAMES.has(key as string) && descriptor.get.call(hostGlobal) === hostGlobal;
+  return descriptor.value === hostGlobal;
 });
 
 /** Replacement values for one run (restricted `Date`, per-run `Math`, ...). */
@@ -107,4 +112,3 @@ function createSloppyScope(global: Record<PropertyKey, unknown>): object {
 
 /** Whether a key exists on the host global (used by tests and the escape catalog). */
 export const isHostGlobalKey = (key: PropertyKey): boolean => hasOwn(hostGlobal, key);
-void defineProperties;

@@ -1,0 +1,859 @@
+/**
+ * Restricted values: apply a `SandboxMatcher` to the values workflow code can reach, without wrapping
+ * values that have internal slots or private fields (python-sandbox.md §2.4 does the same job with
+ * proxies around everything; its proxies break `isinstance`, hashing and subclassing: sdk-python#207,
+ * #301, #638).
+ *
+ * How each kind of value is restricted:
+ * - A function or constructor (`Date`, `Intl.DateTimeFormat`, `setTimeout`) becomes a `Proxy` of itself
+ *   whose `apply` and `construct` traps check `__call__` / `__new__` and their argument forms, and whose
+ *   `get` trap checks static members. `instanceof`, subclassing and unrestricted statics (`Date.UTC`)
+ *   keep working; writes to it throw, since the host object is shared by every run.
+ * - A constructor with rules on its prototype (`Date.prototype.getHours`) gets a per-run prototype
+ *   that inherits from the real one, so instances are real `Date`s (JSON, `structuredClone` and
+ *   brand checks work) whose restricted methods report.
+ * - A namespace with a few restricted members (`Math`, `Intl`, `crypto`, `node:path`) becomes a plain
+ *   per-run copy: unrestricted members are the raw values by identity, restricted ones are replaced.
+ *   The copy is made from a per-process template, so a run pays one object spread and a closure or a
+ *   `Proxy` per restricted member.
+ * - A value under a wildcard rule (`process`, `navigator`, `node:fs`) becomes a `Proxy` that checks each
+ *   member when it is read (most of its members are restricted, so copying would cost more).
+ * - Call results are never wrapped: `new Date(0)`, a `Map`, a `Promise` are the real thing.
+ *
+ * Checks happen when the value is used, against the run's {@link RestrictionContext}: a rule applies
+ * when `isRuntime` matches it and the run is not inside `sandboxUnrestricted()`. Every hit is reported,
+ * even when the caller catches the error.
+ *
+ * @module
+ */
+
+import { ARGUMENT_FORMS, findDefaultRule } from "./default_rules.ts";
+import { RestrictedWorkflowAccessError } from "./errors.ts";
+import { CALL, canonicalModuleId, isBuiltinModule, NEW, qualifiedName, type RulePath } from "./rule_path.ts";
+import type { SandboxMatcher } from "./sandbox_matcher.ts";
+
+/**
+ * One restriction hit, as passed to {@link RestrictionContext.report}.
+ *
+ * @example
+ * ```ts
+ * import type { RestrictionHit } from "./restricted_values.ts";
+ * const log = (hit: RestrictionHit) => console.warn(`${hit.qualifiedName} restricted by ${hit.rule}`);
+ * ```
+ */
+export interface RestrictionHit {
+  /** What was reached, as a qualified rule path (`globalThis.Date.now.__call__`). */
+  readonly qualifiedName: string;
+  /** The rule that matched (`globalThis.Date.now.__call__`, `fs.*`). */
+  readonly rule: string;
+  /** `true` for a warning rule: the call went on. */
+  readonly warning: boolean;
+  /** The error thrown to workflow code (not for warnings). */
+  readonly error?: Error;
+  /** The error message, or the warning text. */
+  readonly message: string;
+  /** The warning category (a matcher's `leafWarning`). */
+  readonly category?: string;
+  /** Workflow source position, `file:line:col`, when known. */
+  readonly location?: string;
+}
+
+/**
+ * What the sandbox core passes for one run.
+ *
+ * @example
+ * ```ts
+ * import type { RestrictionContext } from "./restricted_values.ts";
+ * const ctx: RestrictionContext = {
+ *   isRuntime: true,
+ *   unrestricted: false,
+ *   report: (hit) => console.warn(hit.message),
+ *   locate: () => undefined,
+ * };
+ * ```
+ */
+export interface RestrictionContext {
+  /** `false` while modules are being imported. */
+  readonly isRuntime: boolean;
+  /** `true` inside `workflow.unsafe.sandboxUnrestricted()`. */
+  readonly unrestricted: boolean;
+  /** Receives every hit, before the error is thrown. */
+  report(hit: RestrictionHit): void;
+  /** Workflow `file:line:col` of the current call. */
+  locate(): string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Per-process plans: what the matcher says about each path, computed once.
+
+/** A matched rule, ready to report. */
+interface Decision {
+  readonly rule: string;
+  readonly warning: boolean;
+  readonly category: string | undefined;
+  readonly leafMessage: string | undefined;
+  readonly reason: string | undefined;
+  readonly hint: string | undefined;
+}
+
+/** The decision at import time and at run time; absent when neither matches. */
+interface Check {
+  readonly atImport: Decision | undefined;
+  readonly atRuntime: Decision | undefined;
+}
+
+interface MemberPlan {
+  readonly name: string;
+  /** Reading the member is restricted (at import time, run time, or both). */
+  readonly check: Check | undefined;
+  /** The member's value is restricted below. */
+  readonly child: ValuePlan | undefined;
+}
+
+interface FormPlan {
+  readonly name: string;
+  readonly test: (args: readonly unknown[]) => boolean;
+  readonly check: Check;
+}
+
+interface OperationPlan {
+  readonly name: string;
+  readonly check: Check | undefined;
+  readonly forms: readonly FormPlan[];
+  readonly active: boolean;
+}
+
+/**
+ * How to restrict one raw object for a run (per process): a plain copy when every restricted member is
+ * a data property, a view (a checking Proxy) otherwise.
+ */
+interface ObjectTemplate {
+  /** Check members on read instead of copying (the object has accessors or host class methods). */
+  readonly view: boolean;
+  /** Data members: raw values, and `undefined` where a restricted value is assigned per run. */
+  readonly entries: Record<PropertyKey, unknown>;
+  readonly restricted: readonly RestrictedMember[];
+}
+
+interface RestrictedMember {
+  readonly key: string;
+  readonly child: ValuePlan;
+  readonly rawValue: unknown;
+}
+
+/** A callable Proxy and a plain object: the kinds of values a restricted field holds. */
+const FIELD_WARMUP: readonly unknown[] = [new Proxy(function () {}, {}), {}];
+
+const IMPORT_TIME = Object.freeze({ isRuntime: false });
+const RUN_TIME = Object.freeze({ isRuntime: true });
+const RAW_MEMBER: MemberPlan = Object.freeze({ name: "", check: undefined, child: undefined });
+
+function toDecision(root: SandboxMatcher, path: RulePath, runtime: boolean): Decision | undefined {
+  const restriction = root.restrictionOf(runtime ? RUN_TIME : IMPORT_TIME, path);
+  if (restriction === undefined) return undefined;
+  const rule = findDefaultRule(restriction.location);
+  return Object.freeze({
+    rule: qualifiedName(rule?.path ?? restriction.location),
+    warning: restriction.matcher.leafWarning !== undefined,
+    category: restriction.matcher.leafWarning,
+    leafMessage: restriction.matcher.leafMessage,
+    reason: rule?.reason,
+    hint: rule?.hint,
+  });
+}
+
+function toCheck(root: SandboxMatcher, path: RulePath): Check | undefined {
+  const atImport = toDecision(root, path, false);
+  const atRuntime = toDecision(root, path, true);
+  return atImport === undefined && atRuntime === undefined ? undefined : { atImport, atRuntime };
+}
+
+/** Whether most members of the value are restricted, so checking on read beats copying. */
+function isWildcard(matcher: SandboxMatcher): boolean {
+  return matcher.matchSelf || matcher.access.has("*") || matcher.use.has("*") || matcher.children.has("*");
+}
+
+const NOTHING = new WeakMap<SandboxMatcher, boolean>();
+
+/** Whether no path below `matcher` can match (an empty matcher, as `withChildUnrestricted` leaves). */
+function restrictsNothing(matcher: SandboxMatcher): boolean {
+  let nothing = NOTHING.get(matcher);
+  if (nothing === undefined) {
+    nothing = !matcher.matchSelf && matcher.access.size === 0 && matcher.use.size === 0 &&
+      [...matcher.children.values()].every(restrictsNothing);
+    NOTHING.set(matcher, nothing);
+  }
+  return nothing;
+}
+
+/** A node of the plan cache, one per path segment (cheaper than joining the path into a key). */
+interface PlanNode {
+  readonly children: Map<string, PlanNode>;
+  plan?: ValuePlan | null;
+  empty?: ValuePlan;
+}
+
+/** The plans of one root matcher (per process). */
+class Plans {
+  readonly root: SandboxMatcher;
+  readonly #tree: PlanNode = { children: new Map() };
+
+  constructor(root: SandboxMatcher) {
+    this.root = root;
+  }
+
+  #node(path: RulePath): PlanNode {
+    let node = this.#tree;
+    for (const segment of path) {
+      let child = node.children.get(segment);
+      if (child === undefined) node.children.set(segment, child = { children: new Map() });
+      node = child;
+    }
+    return node;
+  }
+
+  /** The plan of the value at `path`, or `undefined` when nothing below it is restricted. */
+  value(path: RulePath): ValuePlan | undefined {
+    const node = this.#node(path);
+    if (node.plan === undefined) {
+      const matcher = this.root.childMatcher(...path);
+      node.plan = matcher === undefined || restrictsNothing(matcher) ? null : new ValuePlan(this, path, matcher);
+    }
+    return node.plan ?? undefined;
+  }
+
+  /** Like `value`, with an empty plan when nothing is restricted (for copies). */
+  valueOrEmpty(path: RulePath): ValuePlan {
+    const plan = this.value(path);
+    if (plan !== undefined) return plan;
+    const node = this.#node(path);
+    return node.empty ??= new ValuePlan(this, path, undefined);
+  }
+}
+
+const PLANS = new WeakMap<SandboxMatcher, Plans>();
+
+function plansFor(root: SandboxMatcher): Plans {
+  let plans = PLANS.get(root);
+  if (plans === undefined) PLANS.set(root, plans = new Plans(root));
+  return plans;
+}
+
+/** What the matcher says about one value's members, calls and prototype (per process). */
+class ValuePlan {
+  readonly path: RulePath;
+  readonly name: string;
+  /** Check on read instead of copying. */
+  readonly lazy: boolean;
+  readonly #plans: Plans;
+  readonly #restricted: boolean;
+  readonly #members = new Map<string, MemberPlan>();
+  readonly #templates = new WeakMap<object, ObjectTemplate>();
+  readonly #bound = new WeakMap<Function, Function>();
+  readonly #prototypes = new WeakMap<object, object | null>();
+  #call: OperationPlan | undefined;
+  #construct: OperationPlan | undefined;
+
+  constructor(plans: Plans, path: RulePath, matcher: SandboxMatcher | undefined) {
+    this.#plans = plans;
+    this.path = path;
+    this.name = qualifiedName(path);
+    this.#restricted = matcher !== undefined;
+    this.lazy = matcher !== undefined && isWildcard(matcher);
+  }
+
+  member(key: string): MemberPlan {
+    let member = this.#members.get(key);
+    if (member === undefined) {
+      member = this.#computeMember(key);
+      this.#members.set(key, member);
+    }
+    return member;
+  }
+
+  #computeMember(key: string): MemberPlan {
+    if (!this.#restricted) return RAW_MEMBER;
+    // A built-in's `default` export is its namespace (rule_path.ts), so it has the namespace's rules.
+    if (key === "default" && this.path.length === 1 && isBuiltinModule(this.path[0])) {
+      return { name: this.name, check: undefined, child: this };
+    }
+    const path = [...this.path, key];
+    const check = toCheck(this.#plans.root, path);
+    const child = this.#plans.value(path);
+    return check === undefined && child === undefined ? RAW_MEMBER : { name: qualifiedName(path), check, child };
+  }
+
+  operation(op: typeof CALL | typeof NEW): OperationPlan {
+    if (op === CALL) return this.#call ??= this.#computeOperation(op);
+    return this.#construct ??= this.#computeOperation(op);
+  }
+
+  #computeOperation(op: string): OperationPlan {
+    const root = this.#plans.root;
+    const path = [...this.path, op];
+    const check = this.#restricted ? toCheck(root, path) : undefined;
+    const matcher = this.#restricted ? root.childMatcher(...path) : undefined;
+    const forms: FormPlan[] = [];
+    for (const form of matcher?.children.keys() ?? []) {
+      const test = ARGUMENT_FORMS[form];
+      const formCheck = test === undefined ? undefined : toCheck(root, [...path, form]);
+      if (formCheck !== undefined) forms.push({ name: qualifiedName([...path, form]), test, check: formCheck });
+    }
+    return { name: qualifiedName(path), check, forms, active: check !== undefined || forms.length > 0 };
+  }
+
+  /** The per-process template of `raw`. */
+  template(raw: object): ObjectTemplate {
+    let template = this.#templates.get(raw);
+    if (template === undefined) this.#templates.set(raw, template = this.#computeTemplate(raw));
+    return template;
+  }
+
+  #computeTemplate(raw: object): ObjectTemplate {
+    const prototype = Object.getPrototypeOf(raw);
+    // A copy cannot hold a host getter or a method needing its host instance (crypto, performance)
+    // without per-run accessors, which cost more than checking on read.
+    const hostClass = prototype !== null && prototype !== Object.prototype;
+    const entries: [PropertyKey, unknown][] = [];
+    const restricted: RestrictedMember[] = [];
+    if (this.lazy || hostClass) return { view: true, entries: {}, restricted: [] };
+    for (const key of Reflect.ownKeys(raw)) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(raw, key)!;
+      const member = typeof key === "string" ? this.member(key) : RAW_MEMBER;
+      // A getter, or a member whose read is checked, needs an accessor: check on read instead.
+      if (!("value" in descriptor) || member.check !== undefined) return { view: true, entries: {}, restricted: [] };
+      if (member.child === undefined) entries.push([key, descriptor.value]);
+      else {
+        entries.push([key, undefined]); // keeps the key order; assigned per run
+        restricted.push({ key: key as string, child: member.child, rawValue: descriptor.value });
+      }
+    }
+    const template = Object.fromEntries(entries);
+    // V8 tracks the type of each field: the first run's assignment would otherwise deprecate the
+    // template's shape and slow every later copy, so the restricted fields see every kind up front.
+    for (const { key } of restricted) {
+      template[key] = FIELD_WARMUP[0];
+      template[key] = FIELD_WARMUP[1];
+      template[key] = undefined;
+    }
+    return { view: false, entries: template, restricted };
+  }
+
+  /**
+   * A host class method read through a view, bound to the host instance (`performance.mark` checks
+   * that `this` is the real `performance`). One per method per process.
+   */
+  bound(raw: object, method: Function): Function {
+    let bound = this.#bound.get(method);
+    if (bound === undefined) this.#bound.set(method, bound = boundToHost(method, raw));
+    return bound;
+  }
+
+  /**
+   * The per-process prototype shared by this constructor's restricted instances, inheriting from the
+   * real one and overriding the restricted methods, or `null` when no method of it is restricted.
+   */
+  sharedPrototype(rawPrototype: object): object | null {
+    let shared = this.#prototypes.get(rawPrototype);
+    if (shared === undefined) {
+      shared = this.#computePrototype(rawPrototype);
+      this.#prototypes.set(rawPrototype, shared);
+    }
+    return shared;
+  }
+
+  #computePrototype(rawPrototype: object): object | null {
+    const plan = this.member("prototype").child;
+    if (plan === undefined) return null;
+    const shared = Object.create(rawPrototype);
+    let overridden = false;
+    for (const key of Reflect.ownKeys(rawPrototype)) {
+      if (typeof key !== "string" || key === "constructor") continue;
+      const descriptor = Reflect.getOwnPropertyDescriptor(rawPrototype, key)!;
+      const operation = plan.member(key).child?.operation(CALL);
+      if (typeof descriptor.value !== "function" || operation === undefined || !operation.active) continue;
+      Object.defineProperty(shared, key, { ...descriptor, value: checkedMethod(descriptor.value, operation) });
+      overridden = true;
+    }
+    return overridden ? shared : null;
+  }
+}
+
+/** `method` called on the host instance it was copied from, keeping its name and length. */
+function boundToHost(method: Function, host: object): Function {
+  const bound = function (this: unknown, ...args: unknown[]) {
+    return Reflect.apply(method, host, args);
+  };
+  Object.defineProperty(bound, "name", { value: method.name });
+  Object.defineProperty(bound, "length", { value: method.length });
+  return bound;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Per-run state and enforcement.
+
+interface RunState {
+  readonly ctx: RestrictionContext;
+  /** Restricted value of each raw value and plan: `Math.random === Math.random` within a run. */
+  readonly memo: Map<object, MemoEntry>;
+  /** The raw object behind each copy and view, so host methods get a valid `this`. */
+  readonly rawOf: Map<object, object>;
+}
+
+/** Restricted values of one raw value, one per plan (almost always one). */
+interface MemoEntry {
+  readonly plan: ValuePlan;
+  readonly value: unknown;
+  readonly next: MemoEntry | undefined;
+}
+
+/** The run's instances find their state on their prototype under this key. */
+const STATE = Symbol("workflow-sandbox.restriction-state");
+
+function enforce(ctx: RestrictionContext, name: string, check: Check): void {
+  if (ctx.unrestricted) return;
+  const decision = ctx.isRuntime ? check.atRuntime : check.atImport;
+  if (decision !== undefined) hit(ctx, name, decision);
+}
+
+function hit(ctx: RestrictionContext, name: string, decision: Decision): void {
+  const location = ctx.locate();
+  if (decision.warning) {
+    const message = decision.leafMessage ?? `'${name}' may not replay identically (rule '${decision.rule}')`;
+    ctx.report({
+      qualifiedName: name,
+      rule: decision.rule,
+      warning: true,
+      message: location === undefined ? message : `${message} (at '${location}')`,
+      category: decision.category,
+      location,
+    });
+    return;
+  }
+  const error = new RestrictedWorkflowAccessError(name, {
+    rule: decision.rule,
+    location,
+    reason: decision.reason,
+    hint: decision.hint,
+    overrideMessage: decision.leafMessage,
+  });
+  ctx.report({ qualifiedName: name, rule: decision.rule, warning: false, error, message: error.message, location });
+  throw error;
+}
+
+function enforceOperation(ctx: RestrictionContext, operation: OperationPlan, args: readonly unknown[]): void {
+  if (ctx.unrestricted) return;
+  if (operation.check !== undefined) enforce(ctx, operation.name, operation.check);
+  for (const form of operation.forms) {
+    const decision = ctx.isRuntime ? form.check.atRuntime : form.check.atImport;
+    if (decision !== undefined && form.test(args)) hit(ctx, form.name, decision);
+  }
+}
+
+/** A prototype method that checks its call for instances made by a run's constructor. */
+function checkedMethod(method: Function, operation: OperationPlan): Function {
+  const checked = {
+    [method.name](this: unknown, ...args: unknown[]) {
+      const state = this === null || this === undefined
+        ? undefined
+        : (this as Record<symbol, RunState | undefined>)[STATE];
+      if (state !== undefined) enforceOperation(state.ctx, operation, args);
+      return Reflect.apply(method, this, args);
+    },
+  }[method.name];
+  Object.defineProperty(checked, "length", { value: method.length });
+  return checked;
+}
+
+function modificationError(name: string, key: PropertyKey): TypeError {
+  return new TypeError(
+    `Cannot modify '${name}.${String(key)}' from workflow code: '${name}' is shared with the host and ` +
+      "every run; keep your own value in a variable instead",
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Restricted values.
+
+function isObjectLike(value: unknown): value is object {
+  return (typeof value === "object" && value !== null) || typeof value === "function";
+}
+
+function restrictWith(state: RunState, plan: ValuePlan, value: unknown): unknown {
+  if (!isObjectLike(value)) return value;
+  const first = state.memo.get(value);
+  for (let entry = first; entry !== undefined; entry = entry.next) if (entry.plan === plan) return entry.value;
+  let restricted: object;
+  if (typeof value === "function") restricted = restrictedProxy(state, plan, value);
+  else {
+    const template = plan.template(value);
+    restricted = template.view ? restrictedProxy(state, plan, value) : restrictedCopy(state, template);
+    state.rawOf.set(restricted, value);
+  }
+  state.memo.set(value, { plan, value: restricted, next: first });
+  return restricted;
+}
+
+/** The traps of a restricted Proxy (a function, a constructor, or a view of an object). */
+class Traps implements ProxyHandler<object> {
+  readonly state: RunState;
+  readonly plan: ValuePlan;
+  proxy: object | undefined = undefined;
+  /** `new.target` giving the run's instances their prototype (see runNewTarget). */
+  newTarget: Function | undefined = undefined;
+
+  constructor(state: RunState, plan: ValuePlan) {
+    this.state = state;
+    this.plan = plan;
+  }
+
+  apply(target: object, thisArg: unknown, args: unknown[]): unknown {
+    const operation = this.plan.operation(CALL);
+    if (operation.active) enforceOperation(this.state.ctx, operation, args);
+    const receiver = isObjectLike(thisArg) ? this.state.rawOf.get(thisArg) ?? thisArg : thisArg;
+    return Reflect.apply(target as Function, receiver, args);
+  }
+
+  construct(target: object, args: unknown[], newTarget: Function): object {
+    const operation = this.plan.operation(NEW);
+    if (operation.active) enforceOperation(this.state.ctx, operation, args);
+    // The run's own instances get the run's prototype (see runNewTarget); a subclass keeps its own.
+    const instanceTarget = newTarget === this.proxy ? runNewTarget(this, target as Function) : newTarget;
+    return Reflect.construct(target as Function, args, instanceTarget);
+  }
+
+  get(target: object, key: string | symbol): unknown {
+    if (typeof key === "symbol") return this.#raw(target, key);
+    const member = this.plan.member(key);
+    if (member === RAW_MEMBER) return this.#raw(target, key);
+    if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
+    const value = Reflect.get(target, key, target);
+    if (member.child === undefined || isFixed(target, key)) return value;
+    return restrictWith(this.state, member.child, value);
+  }
+
+  /** An unrestricted member; a host class method is bound to its host instance. */
+  #raw(target: object, key: string | symbol): unknown {
+    const value = Reflect.get(target, key, target);
+    if (typeof value !== "function" || typeof target === "function" || Object.hasOwn(target, key)) return value;
+    const prototype = Object.getPrototypeOf(target);
+    return prototype === null || prototype === Object.prototype ? value : this.plan.bound(target, value);
+  }
+
+  has(target: object, key: string | symbol): boolean {
+    if (typeof key === "string") {
+      const member = this.plan.member(key);
+      if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
+    }
+    return Reflect.has(target, key);
+  }
+
+  ownKeys(target: object): ArrayLike<string | symbol> {
+    const listing = this.plan.member("*");
+    if (listing.check !== undefined) enforce(this.state.ctx, listing.name, listing.check);
+    return Reflect.ownKeys(target);
+  }
+
+  getOwnPropertyDescriptor(target: object, key: string | symbol): PropertyDescriptor | undefined {
+    const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+    if (descriptor === undefined || typeof key === "symbol") return descriptor;
+    const member = this.plan.member(key);
+    if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
+    // A non-configurable property must report its real value or getter (a Proxy invariant).
+    if (member.child === undefined || !descriptor.configurable) return descriptor;
+    if (!("value" in descriptor)) return { ...descriptor, get: () => this.get(target, key), set: undefined };
+    return { ...descriptor, value: restrictWith(this.state, member.child, descriptor.value) };
+  }
+
+  set(target: object, key: PropertyKey, value: unknown, receiver: unknown): boolean {
+    if (receiver === this.proxy) throw modificationError(this.plan.name, key);
+    return Reflect.set(target, key, value, receiver); // a subclass defines its own static
+  }
+
+  defineProperty(_target: object, key: PropertyKey): boolean {
+    throw modificationError(this.plan.name, key);
+  }
+
+  deleteProperty(_target: object, key: PropertyKey): boolean {
+    throw modificationError(this.plan.name, key);
+  }
+
+  setPrototypeOf(): boolean {
+    throw modificationError(this.plan.name, "[[Prototype]]");
+  }
+
+  preventExtensions(): boolean {
+    throw modificationError(this.plan.name, "[[Extensible]]");
+  }
+}
+
+/**
+ * Whether a Proxy must report the real value of `target[key]`: a non-configurable, non-writable data
+ * property, such as the `prototype` of a class (an invariant of Proxy `get`).
+ */
+function isFixed(target: object, key: string): boolean {
+  const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+  return descriptor !== undefined && descriptor.configurable === false && descriptor.writable === false;
+}
+
+function restrictedProxy(state: RunState, plan: ValuePlan, raw: object): object {
+  const traps = new Traps(state, plan);
+  const proxy = new Proxy(raw, traps);
+  traps.proxy = proxy;
+  return proxy;
+}
+
+/**
+ * The `new.target` that gives the run's instances of a constructor with restricted prototype methods
+ * the run's prototype: it inherits from the real prototype (so `instanceof`, JSON and brand checks
+ * hold) and holds the run's state, which the checked methods read. Made on first use.
+ */
+function runNewTarget(handler: Traps, target: Function): Function {
+  if (handler.newTarget !== undefined) return handler.newTarget;
+  const rawPrototype: unknown = target.prototype;
+  const shared = isObjectLike(rawPrototype) ? handler.plan.sharedPrototype(rawPrototype) : null;
+  if (shared === null) return handler.newTarget = handler.proxy as Function;
+  const prototype = Object.create(shared);
+  Object.defineProperty(prototype, "constructor", { value: handler.proxy, writable: true, configurable: true });
+  Object.defineProperty(prototype, STATE, { value: handler.state });
+  const newTarget = function () {};
+  newTarget.prototype = prototype;
+  return handler.newTarget = newTarget;
+}
+
+function restrictedCopy(state: RunState, template: ObjectTemplate): object {
+  // A spread of a template is the fastest copy V8 makes; adding or redefining keys of a large copy
+  // afterwards costs ten times more (measured), so restricted members only replace placeholders.
+  const copy: Record<PropertyKey, unknown> = { ...template.entries };
+  for (const { key, child, rawValue } of template.restricted) copy[key] = restrictWith(state, child, rawValue);
+  return copy;
+}
+
+/**
+ * The restricted values of one run: create one per run with the run's context and the restrictions'
+ * `invalidModuleMembers`, then ask it for the run's globals and module namespaces. It keeps the run's
+ * restricted values (so `Math.random === Math.random` within a run) and nothing else; plans computed
+ * from the matcher are shared by every run of the process. The free functions below do the same through
+ * a cache keyed by the context; a runner that holds one `RunRestrictions` per run skips that lookup.
+ *
+ * @example
+ * ```ts
+ * import { RunRestrictions } from "./restricted_values.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+ * const run = new RunRestrictions(SandboxRestrictions.invalidModuleMembersDefault, ctx);
+ * const SandboxDate = run.value(["globalThis", "Date"], Date);
+ * new SandboxDate(0).toISOString(); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export class RunRestrictions {
+  /** The run's context. */
+  readonly ctx: RestrictionContext;
+  readonly #plans: Plans;
+  readonly #state: RunState;
+
+  constructor(root: SandboxMatcher, ctx: RestrictionContext) {
+    this.ctx = ctx;
+    this.#plans = plansFor(root);
+    this.#state = { ctx, memo: new Map(), rawOf: new Map() };
+  }
+
+  /**
+   * Applies the rules below `path` to `value`: a restricted proxy or copy, or `value` itself when
+   * nothing below `path` is restricted (and for primitives). Reading `path` itself is the concern of the
+   * object holding it: see {@link RunRestrictions.property}. The same value at the same path gives the
+   * same result within a run.
+   *
+   * @example
+   * ```ts
+   * import { RunRestrictions } from "./restricted_values.ts";
+   * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+   * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+   * const run = new RunRestrictions(SandboxRestrictions.invalidModuleMembersDefault, ctx);
+   * const math = run.value(["globalThis", "Math"], Math);
+   * math.max(1, 2); // 2
+   * // math.random() throws RestrictedWorkflowAccessError
+   * ```
+   */
+  value<T>(path: RulePath, value: T): T {
+    if (!isObjectLike(value)) return value;
+    const plan = this.#plans.value(path);
+    return plan === undefined ? value : restrictWith(this.#state, plan, value) as T;
+  }
+
+  /**
+   * The run's copy of a namespace: a module namespace (`import * as ns`), a module's exports
+   * (`require()`), or a global namespace (`["globalThis", "Math"]`); see {@link restrictNamespace}.
+   *
+   * @example
+   * ```ts
+   * import * as path from "node:path";
+   * import { RunRestrictions } from "./restricted_values.ts";
+   * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+   * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+   * const run = new RunRestrictions(SandboxRestrictions.invalidModuleMembersDefault, ctx);
+   * run.namespace("node:path", path).join === path.join; // true
+   * ```
+   */
+  namespace(module: string | RulePath, namespace: object): Record<PropertyKey, unknown> {
+    const path = typeof module === "string" ? [canonicalModuleId(module)] : module;
+    return restrictWith(this.#state, this.#plans.valueOrEmpty(path), namespace) as Record<PropertyKey, unknown>;
+  }
+
+  /**
+   * The descriptor the run's object should have for a host property at `path`; see
+   * {@link restrictProperty}.
+   *
+   * @example
+   * ```ts
+   * import { RunRestrictions } from "./restricted_values.ts";
+   * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+   * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+   * const run = new RunRestrictions(SandboxRestrictions.invalidModuleMembersDefault, ctx);
+   * const fetch = run.property(["globalThis", "fetch"], Object.getOwnPropertyDescriptor(globalThis, "fetch")!, globalThis);
+   * ```
+   */
+  property(path: RulePath, descriptor: PropertyDescriptor, owner: object): PropertyDescriptor {
+    if (path.length === 0) throw new TypeError("Cannot restrict a property as the path is empty: pass a rule path");
+    const member = this.#plans.valueOrEmpty(path.slice(0, -1)).member(path[path.length - 1]);
+    if (member === RAW_MEMBER) return descriptor;
+    const state = this.#state;
+    const { ctx } = state;
+    const { check, child } = member;
+    const restrict = (value: unknown) => (child === undefined ? value : restrictWith(state, child, value));
+    if (check === undefined && "value" in descriptor) return { ...descriptor, value: restrict(descriptor.value) };
+    let written: { value: unknown } | undefined;
+    const read = () => {
+      if (written !== undefined) return written.value;
+      return restrict("value" in descriptor ? descriptor.value : descriptor.get?.call(owner));
+    };
+    return {
+      get() {
+        if (check !== undefined) enforce(ctx, member.name, check);
+        return read();
+      },
+      set(value: unknown) {
+        if (check !== undefined) enforce(ctx, member.name, check);
+        written = { value };
+      },
+      enumerable: descriptor.enumerable,
+      configurable: true,
+    };
+  }
+}
+
+/** The `RunRestrictions` of a context and root matcher, for the free functions. */
+const RUNS = new WeakMap<RestrictionContext, Map<SandboxMatcher, RunRestrictions>>();
+
+function runFor(root: SandboxMatcher, ctx: RestrictionContext): RunRestrictions {
+  let byRoot = RUNS.get(ctx);
+  if (byRoot === undefined) RUNS.set(ctx, byRoot = new Map());
+  let run = byRoot.get(root);
+  if (run === undefined) byRoot.set(root, run = new RunRestrictions(root, ctx));
+  return run;
+}
+
+/**
+ * Applies the rules below `path` to `value` for the run of `ctx`: a restricted proxy or copy, or
+ * `value` itself when nothing below `path` is restricted (and for primitives). Reading `path` itself is
+ * the concern of the object holding it: see {@link restrictProperty}. The same value at the same path
+ * gives the same result within a run.
+ *
+ * @example
+ * ```ts
+ * import { restrictValue } from "./restricted_values.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+ * const math = restrictValue(["globalThis", "Math"], Math, SandboxRestrictions.invalidModuleMembersDefault, ctx);
+ * math.max(1, 2); // 2
+ * // math.random() throws RestrictedWorkflowAccessError
+ * ```
+ */
+export function restrictValue<T>(path: RulePath, value: T, root: SandboxMatcher, ctx: RestrictionContext): T {
+  return runFor(root, ctx).value(path, value);
+}
+
+/**
+ * A run's restricted constructor or function: a `Proxy` of `ctor` checking calls, constructions and
+ * static members, keeping `instanceof`, subclassing and unrestricted statics. For `Date` under the
+ * default rules, `new Date(0)` and `Date.UTC` work, `new Date()`, `Date()` and `Date.now()` throw, and
+ * the local-time methods of dates it creates report warnings.
+ *
+ * @example
+ * ```ts
+ * import { restrictConstructor } from "./restricted_values.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+ * const SandboxDate = restrictConstructor(["globalThis", "Date"], Date, SandboxRestrictions.invalidModuleMembersDefault, ctx);
+ * new SandboxDate(0) instanceof Date; // true
+ * SandboxDate.UTC(2024, 0, 1); // 1704067200000
+ * ```
+ */
+export function restrictConstructor<T extends Function>(
+  path: RulePath,
+  ctor: T,
+  root: SandboxMatcher,
+  ctx: RestrictionContext,
+): T {
+  if (typeof ctor !== "function") {
+    throw new TypeError(`Cannot restrict '${qualifiedName(path)}' as a constructor: it is a ${typeof ctor}`);
+  }
+  return runFor(root, ctx).value(path, ctor);
+}
+
+/**
+ * A run's copy of a namespace: a module namespace (`import * as ns`), a module's exports
+ * (`require()`), or a global namespace (`["globalThis", "Math"]`). It has the same keys;
+ * unrestricted members are the raw values by identity and restricted ones are replaced. Under a
+ * wildcard rule (`node:fs`), the result is a `Proxy` of the namespace that checks members as they are
+ * read. A built-in's `default` export gets the namespace's rules, since it is the same object.
+ *
+ * @example
+ * ```ts
+ * import * as path from "node:path";
+ * import { restrictNamespace } from "./restricted_values.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+ * const ns = restrictNamespace("node:path", path, SandboxRestrictions.invalidModuleMembersDefault, ctx);
+ * ns.join === path.join; // true
+ * // ns.resolve("relative") throws RestrictedWorkflowAccessError
+ * ```
+ */
+export function restrictNamespace(
+  module: string | RulePath,
+  namespace: object,
+  root: SandboxMatcher,
+  ctx: RestrictionContext,
+): Record<PropertyKey, unknown> {
+  return runFor(root, ctx).namespace(module, namespace);
+}
+
+/**
+ * The descriptor a run's object should have for a host property at `path` (for example a global, with
+ * `path` `["globalThis", name]`): `descriptor` itself when nothing is restricted; otherwise an accessor
+ * that checks the read, or the descriptor with a restricted value. `owner` is the host object the
+ * descriptor came from, the `this` of its getter. A write to a checked property stays in the run.
+ *
+ * @example
+ * ```ts
+ * import { restrictProperty } from "./restricted_values.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+ * const runGlobals = {};
+ * for (const name of ["fetch", "Math", "JSON"]) {
+ *   const descriptor = Object.getOwnPropertyDescriptor(globalThis, name)!;
+ *   Object.defineProperty(runGlobals, name, restrictProperty(
+ *     ["globalThis", name], descriptor, globalThis, SandboxRestrictions.invalidModuleMembersDefault, ctx,
+ *   ));
+ * }
+ * ```
+ */
+export function restrictProperty(
+  path: RulePath,
+  descriptor: PropertyDescriptor,
+  owner: object,
+  root: SandboxMatcher,
+  ctx: RestrictionContext,
+): PropertyDescriptor {
+  return runFor(root, ctx).property(path, descriptor, owner);
+}

@@ -1,0 +1,57 @@
+// The run's global object: every host key, self references bound to the run, writes kept in the run.
+import { test } from "uvu";
+import * as assert from "node:assert/strict";
+import { createPerRunGlobal } from "../sandbox/per_run_global.ts";
+import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
+
+test("every own key of the host global is present in the run's global", () => {
+  const { global } = createPerRunGlobal({});
+  const missing = Reflect.ownKeys(globalThis).filter((key) => !Reflect.ownKeys(global).includes(key));
+  assert.deepEqual(missing, []);
+});
+
+test("self references point to the run's global", () => {
+  const { global } = createPerRunGlobal({});
+  assert.equal(global.globalThis, global);
+  for (const name of ["global", "self", "window"]) {
+    if ((globalThis as Record<string, unknown>)[name] === globalThis) assert.equal(global[name], global, name);
+  }
+});
+
+test("writes, additions and deletions stay in the run", () => {
+  const a = createPerRunGlobal({}).global;
+  const b = createPerRunGlobal({}).global;
+  a.runOnlyValue = 1;
+  delete a.structuredClone;
+  assert.equal(b.runOnlyValue, undefined);
+  assert.equal(typeof b.structuredClone, "function");
+  assert.equal((globalThis as Record<string, unknown>).runOnlyValue, undefined);
+  assert.equal(typeof globalThis.structuredClone, "function");
+});
+
+test("ECMAScript globals are constants: writing one fails loudly instead of being half-seen", () => {
+  const { global } = createPerRunGlobal({});
+  assert.throws(() => {
+    "use strict";
+    (global as Record<string, unknown>).Math = {};
+  }, TypeError);
+});
+
+test("overrides replace values for one run and the constants follow them", () => {
+  const fakeMath = { ...Math };
+  const run = createPerRunGlobal({ Math: fakeMath });
+  assert.equal(run.global.Math, fakeMath);
+  assert.equal(run.constants[ECMASCRIPT_GLOBALS.indexOf("Math")], fakeMath);
+  assert.equal(run.constants[ECMASCRIPT_GLOBALS.indexOf("globalThis")], run.global);
+});
+
+test("the sloppy scope claims unknown names for the run and lets host names through", () => {
+  const run = createPerRunGlobal({});
+  const scope = run.sloppyScope as Record<string, unknown>;
+  assert.equal("someImplicitGlobal" in scope, true);
+  scope.someImplicitGlobal = 42;
+  assert.equal(run.global.someImplicitGlobal, 42);
+  assert.equal("someImplicitGlobal" in globalThis, false);
+});
+
+test.run();

@@ -1,0 +1,72 @@
+// The three front doors, each in a child process of the runtime running this suite, plus the
+// registration's own contract (idempotent, one copy of the package per process).
+import { test } from "uvu";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { ensureRegistered, register } from "../loader/register.ts";
+
+const isDeno = "Deno" in globalThis;
+const folder = fileURLToPath(new URL("./fixtures/front_doors/", import.meta.url));
+const expected = JSON.stringify([
+  "Hello, Ada! (run-local count 1, in sandbox: true)",
+  "Hello, Grace! (run-local count 1, in sandbox: true)",
+]);
+
+function run(args: string[]) {
+  const result = spawnSync(process.execPath, args, { cwd: folder, encoding: "utf8", timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+}
+
+if (isDeno) {
+  test("deno run -A main.ts", () => {
+    const result = run(["run", "-A", "main.ts"]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout, expected);
+    assert.equal(result.status, 0);
+  });
+} else {
+  test("node --import workflow-sandbox/register main.ts", () => {
+    const result = run(["--import", "workflow-sandbox/register", "main.ts"]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout, expected);
+    assert.equal(result.status, 0);
+  });
+
+  test("a plain library import with no flag registers on first use", () => {
+    const result = run(["library.mjs"]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout, expected);
+    assert.equal(result.status, 0);
+  });
+
+  test("the flag and a library import together register once", () => {
+    const result = run(["--import", "workflow-sandbox/register", "library.mjs"]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout, expected);
+  });
+}
+
+test("register() is idempotent and reports how it registered", () => {
+  const first = ensureRegistered();
+  const second = register();
+  assert.equal(first, second);
+  assert.ok(first.mode === "registerHooks" || first.mode === "register");
+  // module.registerHooks exists from Node 22.15 and in Deno; Node 20 and 22.14 use module.register.
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  const inThread = isDeno || major > 22 || (major === 22 && minor >= 15);
+  assert.equal(first.mode, inThread ? "registerHooks" : "register");
+});
+
+test("a second copy of the package in the process is an error naming both", () => {
+  const key = Symbol.for("workflow-sandbox.registration");
+  const real = (globalThis as Record<symbol, unknown>)[key];
+  Object.defineProperty(globalThis, key, { value: { root: "/elsewhere/workflow-sandbox", version: "0.0.1" }, configurable: true });
+  try {
+    assert.throws(() => register(), /Two copies of workflow-sandbox are loaded: '\/elsewhere\/workflow-sandbox' \(0\.0\.1\) and '.*' \(.*\).*WFS_DUPLICATE_PACKAGE/);
+  } finally {
+    Object.defineProperty(globalThis, key, { value: real, configurable: true });
+  }
+});
+
+test.run();
