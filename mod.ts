@@ -9,3 +9,26 @@ export * from "./sandbox/sandboxed_workflow_runner.ts";
 export * from "./sandbox/unsandboxed_workflow_runner.ts";
 export * from "./sandbox/workflow_validation_error.ts";
 export * from "./sandbox/deadlock_error.ts";
+// The reference worker (worker/): environment, client, worker, replayer, stores, boundary.
+export * from "./worker/workflow_environment.ts";
+export * from "./worker/workflow_client.ts";
+export * from "./worker/worker.ts";
+export type { WorkerOptions } from "./worker/worker_options.ts";
+export * from "./worker/replayer.ts";
+export * from "./worker/workflow_history.ts";
+export * from "./worker/payload_converter.ts";
+export * from "./worker/failure.ts";
+export { errorToFailure, failureToError } from "./worker/failure_converter.ts";
+export * from "./worker/client_errors.ts";
+export * from "./worker/logger.ts";
+export { type ActivityInfo, Context } from "./worker/activity_context.ts";
+export type { RetryPolicy } from "./worker/retry_policy.ts";
+export type { ActivityOptions } from "./worker/workflow_activity.ts";
+export type { ErrorTypeEntry } from "./worker/_error_types.ts";
+export type { Duration } from "./worker/_duration.ts";
+export * from "./worker/history_store.ts";
+export * from "./worker/memory_history_store.ts";
+export * from "./worker/file_history_store.ts";
+export * from "./worker/crash_injection.ts";
+// The sandbox errors the worker and the replayer surface (NondeterminismError, RestrictedWorkflowAccessError).
+export * from "./sandbox/errors.ts";

@@ -1,0 +1,225 @@
+/**
+ * The replayer: runs recorded histories through the current workflow code, exactly as a worker
+ * rebuilds an evicted run, and fails with `NondeterminismError` where the code no longer produces
+ * what history recorded. Run it in CI over saved histories before deploying a workflow change.
+ * @module
+ */
+import { z } from "zod";
+import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
+import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
+import { discoverWorkflows, type WorkflowDefinition } from "../sandbox/workflow_definition.ts";
+import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
+import { errorLocation } from "./_error_location.ts";
+import type { ErrorTypeEntry } from "./_error_types.ts";
+import { parseOptions } from "./_options.ts";
+import { RunExecutor } from "./_run_executor.ts";
+import type { HistoryEvent } from "./history_store.ts";
+import { defaultPayloadConverter, type PayloadConverter } from "./payload_converter.ts";
+import type { WorkflowHistory } from "./workflow_history.ts";
+
+/**
+ * Options of {@linkcode Replayer.replayWorkflow}.
+ *
+ * @example
+ * ```ts
+ * import type { ReplayerOptions } from "./replayer.ts";
+ * const options: ReplayerOptions = { workflowsPath: new URL("./workflows.ts", import.meta.url) };
+ * ```
+ */
+export interface ReplayerOptions {
+  /** The module exporting the workflows, as for the worker. */
+  readonly workflowsPath: string | URL;
+  /** @default new SandboxedWorkflowRunner() */
+  readonly workflowRunner?: WorkflowRunner;
+  /** @default new UnsandboxedWorkflowRunner() */
+  readonly unsandboxedWorkflowRunner?: WorkflowRunner;
+  /** The converter the histories were written with. @default JSON */
+  readonly payloadConverter?: PayloadConverter;
+  /** As the worker's option of the same name. @default [] */
+  readonly workflowFailureErrorTypes?: readonly ErrorTypeEntry[];
+  /** @default 2000; 0 turns detection off */
+  readonly deadlockTimeoutMs?: number;
+}
+
+/**
+ * Options of {@linkcode Replayer.replayWorkflows}.
+ *
+ * @example
+ * ```ts
+ * import type { ReplayWorkflowsOptions } from "./replayer.ts";
+ * const options: ReplayWorkflowsOptions = { workflowsPath: "./workflows.ts", raiseOnReplayFailure: false };
+ * ```
+ */
+export interface ReplayWorkflowsOptions extends ReplayerOptions {
+  /**
+   * Throw the first failure instead of collecting them all.
+   * @default true
+   */
+  readonly raiseOnReplayFailure?: boolean;
+}
+
+/**
+ * One replayed run.
+ *
+ * @example
+ * ```ts
+ * import type { ReplayResult } from "./replayer.ts";
+ * const show = (r: ReplayResult) => `${r.workflowType} ${r.workflowId}: ${r.workflowTasks} tasks replayed`;
+ * ```
+ */
+export interface ReplayResult {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly workflowType: string;
+  /** Workflow tasks replayed and checked. */
+  readonly workflowTasks: number;
+}
+
+/**
+ * What {@linkcode Replayer.replayWorkflows} returns: the failures by run id (Python's
+ * `WorkflowReplayResults`).
+ *
+ * @example
+ * ```ts
+ * import type { WorkflowReplayResults } from "./replayer.ts";
+ * const ok = (results: WorkflowReplayResults) => results.replayFailures.size === 0;
+ * ```
+ */
+export interface WorkflowReplayResults {
+  readonly results: readonly ReplayResult[];
+  readonly replayFailures: ReadonlyMap<string, Error>;
+}
+
+const schema = z.object({
+  workflowsPath: z.union([z.string().min(1), z.instanceof(URL)]),
+  workflowRunner: z.custom<WorkflowRunner>((v) => typeof (v as WorkflowRunner)?.createInstance === "function", { error: "expected a WorkflowRunner" }).optional(),
+  unsandboxedWorkflowRunner: z.custom<WorkflowRunner>((v) => typeof (v as WorkflowRunner)?.createInstance === "function", { error: "expected a WorkflowRunner" }).optional(),
+  payloadConverter: z.custom<PayloadConverter>((v) => typeof (v as PayloadConverter)?.fromPayload === "function", { error: "expected a PayloadConverter" }).optional(),
+  workflowFailureErrorTypes: z.array(z.custom<ErrorTypeEntry>((v) => v !== undefined && v !== null)).optional(),
+  deadlockTimeoutMs: z.number().int().nonnegative().optional(),
+  raiseOnReplayFailure: z.boolean().optional(),
+}).strict();
+
+interface Prepared {
+  readonly definitions: ReadonlyMap<string, WorkflowDefinition>;
+  readonly sandboxed: WorkflowRunner;
+  readonly unsandboxed: WorkflowRunner;
+  readonly options: ReplayWorkflowsOptions;
+}
+
+/**
+ * Replays histories against workflow code.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * import { Replayer } from "workflow-sandbox";
+ * const history = JSON.parse(readFileSync("histories/order-1.json", "utf8"));
+ * await Replayer.replayWorkflow(history, { workflowsPath: new URL("./workflows.ts", import.meta.url) });
+ * ```
+ */
+export class Replayer {
+  private constructor() {}
+
+  /**
+   * Replays one history; rejects with `NondeterminismError` (or the error the workflow code
+   * threw) when it does not replay.
+   *
+   * @example
+   * ```ts
+   * import { Replayer } from "workflow-sandbox";
+   * declare const history: import("./workflow_history.ts").WorkflowHistory;
+   * const result = await Replayer.replayWorkflow(history, { workflowsPath: "./workflows.ts" });
+   * console.log(result.workflowTasks);
+   * ```
+   */
+  static async replayWorkflow(history: WorkflowHistory | readonly HistoryEvent[], options: ReplayerOptions): Promise<ReplayResult> {
+    const prepared = await prepare(options, "Replayer.replayWorkflow()");
+    return replayOne(prepared, history);
+  }
+
+  /**
+   * Replays many histories with one preparation of the workflows. Throws the first failure, or
+   * with `raiseOnReplayFailure: false` returns every failure by run id.
+   *
+   * @example
+   * ```ts
+   * import { Replayer } from "workflow-sandbox";
+   * declare const histories: import("./workflow_history.ts").WorkflowHistory[];
+   * const { replayFailures } = await Replayer.replayWorkflows(histories, { workflowsPath: "./workflows.ts", raiseOnReplayFailure: false });
+   * for (const [runId, error] of replayFailures) console.error(runId, error.message);
+   * ```
+   */
+  static async replayWorkflows(
+    histories: Iterable<WorkflowHistory> | AsyncIterable<WorkflowHistory>,
+    options: ReplayWorkflowsOptions,
+  ): Promise<WorkflowReplayResults> {
+    const prepared = await prepare(options, "Replayer.replayWorkflows()");
+    const results: ReplayResult[] = [];
+    const replayFailures = new Map<string, Error>();
+    for await (const history of histories) {
+      try {
+        results.push(await replayOne(prepared, history));
+      } catch (error) {
+        if (options.raiseOnReplayFailure !== false) throw error;
+        replayFailures.set(runIdOf(history), error as Error);
+      }
+    }
+    return { results, replayFailures };
+  }
+}
+
+async function prepare(options: ReplayWorkflowsOptions, call: string): Promise<Prepared> {
+  const parsed = parseOptions(schema, options, call) as ReplayWorkflowsOptions;
+  const sandboxed = parsed.workflowRunner ?? new SandboxedWorkflowRunner();
+  const unsandboxed = parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner();
+  const definitions = new Map<string, WorkflowDefinition>();
+  for (const definition of await discoverWorkflows(parsed.workflowsPath)) {
+    await (definition.sandboxed ? sandboxed : unsandboxed).prepare(definition);
+    definitions.set(definition.name, definition);
+  }
+  return { definitions, sandboxed, unsandboxed, options: parsed };
+}
+
+async function replayOne(prepared: Prepared, history: WorkflowHistory | readonly HistoryEvent[]): Promise<ReplayResult> {
+  const events = Array.isArray(history) ? history as readonly HistoryEvent[] : (history as WorkflowHistory).events;
+  const started = events?.[0];
+  if (started?.type !== "WorkflowExecutionStarted") {
+    throw Object.assign(
+      new Error(`Cannot replay: the history's first event is ${started?.type === undefined ? "missing" : `'${started.type}'`}, not 'WorkflowExecutionStarted'; pass what handle.fetchHistory() returned (WFS_HISTORY_INVALID)`),
+      { code: "WFS_HISTORY_INVALID" },
+    );
+  }
+  const workflowId = String((history as WorkflowHistory).workflowId ?? started.workflowId ?? "replay");
+  const runId = String((history as WorkflowHistory).runId ?? started.runId ?? "replay");
+  const workflowType = String(started.workflowType);
+  const definition = prepared.definitions.get(workflowType);
+  if (definition === undefined) {
+    const known = [...prepared.definitions.keys()].map((n) => `'${n}'`).join(", ") || "none";
+    throw Object.assign(
+      new Error(`Cannot replay workflow '${workflowId}': its type '${workflowType}' is not exported by the workflows module (exported: ${known}) (WFS_UNKNOWN_WORKFLOW_TYPE)`),
+      { code: "WFS_UNKNOWN_WORKFLOW_TYPE" },
+    );
+  }
+  const executor = await RunExecutor.create({
+    definition,
+    runner: definition.sandboxed ? prepared.sandboxed : prepared.unsandboxed,
+    key: { workflowId, runId },
+    started,
+    converter: prepared.options.payloadConverter ?? defaultPayloadConverter,
+    failureTypes: [...(prepared.options.workflowFailureErrorTypes ?? []), ...(definition.options.failureErrorTypes ?? []) as ErrorTypeEntry[]],
+    deadlockTimeoutMs: prepared.options.deadlockTimeoutMs ?? 2000,
+    log: () => {}, // every task is a replay: workflow.logger is silent anyway
+    locate: errorLocation,
+  });
+  try {
+    await executor.advance(events);
+    return { workflowId, runId, workflowType, workflowTasks: executor.tasks };
+  } finally {
+    executor.dispose();
+  }
+}
+
+function runIdOf(history: WorkflowHistory): string {
+  return String(history?.runId ?? history?.events?.[0]?.runId ?? "unknown");
+}

@@ -1,0 +1,661 @@
+/**
+ * The worker: polls its task queue for workflow tasks and activity tasks and runs them. Workflow
+ * runs go to the definition's runner (sandboxed, or unsandboxed for `sandboxed: false`), are cached
+ * between tasks (`maxCachedWorkflows`), and are rebuilt by replaying their history in a fresh
+ * sandbox after an eviction or a restart.
+ *
+ * A workflow task fails (not the workflow) on a restricted access, a nondeterministic replay, a
+ * deadlock, or any error that is not a deliberate failure: the failure is recorded beside history
+ * (history itself is unchanged), logged with its cause and workflow file:line, shown by
+ * `describe()`, and the task is retried with backoff until the code is fixed (python-sandbox.md
+ * §2.7). `workflowFailureErrorTypes` turns chosen error types into workflow failures instead.
+ * @module
+ */
+import { DeadlockError } from "../sandbox/deadlock_error.ts";
+import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
+import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
+import { discoverWorkflows, type WorkflowDefinition } from "../sandbox/workflow_definition.ts";
+import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
+import { parseDuration } from "./_duration.ts";
+import { errorLocation } from "./_error_location.ts";
+import { type ErrorTypeEntry, matchesErrorTypes } from "./_error_types.ts";
+import type { ActivityOutcome, ActivityTaskData, HistoryService, RunningActivity } from "./_history_service.ts";
+import { parseOptions } from "./_options.ts";
+import { RunExecutor } from "./_run_executor.ts";
+import { serviceOf } from "./_service_of.ts";
+import { Context, runInActivityContext } from "./activity_context.ts";
+import { QueryFailedError, QueryNotRegisteredError } from "./client_errors.ts";
+import { ActivityFailure, ApplicationFailure, CancelledFailure, type FailureData, TimeoutFailure } from "./failure.ts";
+import { errorToFailure, failureToError } from "./failure_converter.ts";
+import {
+  type ActivityTask,
+  type ExecutionInfo,
+  type ExecutionKey,
+  type HistoryEvent,
+  HistoryStoreError,
+  type JsonValue,
+} from "./history_store.ts";
+import { DefaultLogger, type Logger } from "./logger.ts";
+import { fromPayloads, type Payload } from "./payload_converter.ts";
+import { retryDelayMs } from "./retry_policy.ts";
+import { type WorkerOptions, workerOptionsSchema } from "./worker_options.ts";
+import type { WorkflowEnvironment } from "./workflow_environment.ts";
+
+/**
+ * The worker's lifecycle state (Temporal's names).
+ *
+ * @example
+ * ```ts
+ * import type { WorkerState } from "./worker.ts";
+ * const done = (state: WorkerState) => state === "STOPPED" || state === "FAILED";
+ * ```
+ */
+export type WorkerState = "INITIALIZED" | "RUNNING" | "STOPPING" | "STOPPED" | "FAILED";
+
+const DEBUG_ENV = "WORKFLOW_SANDBOX_DEBUG";
+const FATAL_STORE_CODES: ReadonlySet<string> = new Set(["WFS_STORE_UNAVAILABLE", "WFS_STORE_IO", "WFS_STORE_CORRUPT", "WFS_STORE_LOCKED"]);
+const runKey = (key: ExecutionKey) => `${key.workflowId}\u0000${key.runId}`;
+
+/**
+ * A worker's options after validation, with the defaults filled in (Temporal's compiled options).
+ *
+ * @example
+ * ```ts
+ * import type { CompiledWorkerOptions } from "./worker.ts";
+ * const cacheOff = (options: CompiledWorkerOptions) => options.maxCachedWorkflows === 0;
+ * ```
+ */
+export interface CompiledWorkerOptions {
+  readonly taskQueue: string;
+  readonly activities: Readonly<Record<string, (...args: any[]) => unknown>>;
+  readonly hasActivities: boolean;
+  readonly workflowFailureErrorTypes: readonly ErrorTypeEntry[];
+  readonly maxCachedWorkflows: number;
+  readonly maxConcurrentActivities: number;
+  readonly deadlockTimeoutMs: number;
+  readonly logger: Logger;
+  readonly shutdownGraceMs: number;
+}
+
+/**
+ * Runs workflows and activities of one task queue.
+ *
+ * @example
+ * ```ts
+ * import { Worker, WorkflowEnvironment } from "workflow-sandbox";
+ * const env = await WorkflowEnvironment.startLocal();
+ * const worker = await Worker.create(env, {
+ *   taskQueue: "orders",
+ *   workflowsPath: new URL("./workflows.ts", import.meta.url),
+ *   activities: { charge: async (orderId: string) => `charged ${orderId}` },
+ * });
+ * const result = await worker.runUntil(
+ *   env.client.executeWorkflow("order", { id: "order-42", taskQueue: "orders", args: ["42"] }),
+ * );
+ * await env.teardown();
+ * ```
+ */
+export class Worker {
+  /** The validated options, defaults filled in. */
+  readonly options: CompiledWorkerOptions;
+  readonly #service: HistoryService;
+  readonly #definitions: ReadonlyMap<string, WorkflowDefinition>;
+  readonly #runners: { readonly sandboxed: WorkflowRunner; readonly unsandboxed: WorkflowRunner };
+  readonly #cache = new Map<string, RunExecutor>();
+  readonly #activityRuns = new Set<Promise<void>>();
+  readonly #runningActivities = new Set<RunningActivity>();
+  readonly #stop = new AbortController();
+  #state: WorkerState = "INITIALIZED";
+  #runPromise: Promise<void> | undefined;
+  #unregister: (() => void) | undefined;
+
+  private constructor(
+    service: HistoryService,
+    options: CompiledWorkerOptions,
+    definitions: ReadonlyMap<string, WorkflowDefinition>,
+    runners: { sandboxed: WorkflowRunner; unsandboxed: WorkflowRunner },
+  ) {
+    this.#service = service;
+    this.options = options;
+    this.#definitions = definitions;
+    this.#runners = runners;
+  }
+
+  /**
+   * Validates the options, discovers the workflows of `workflowsPath` and prepares each with its
+   * runner (a workflow that cannot load in the sandbox fails here with `WorkflowValidationError`,
+   * as Python's worker construction does).
+   *
+   * @example
+   * ```ts
+   * import { Worker, WorkflowEnvironment } from "workflow-sandbox";
+   * const env = await WorkflowEnvironment.startLocal();
+   * const worker = await Worker.create(env, { taskQueue: "q", workflowsPath: "./workflows.ts", maxCachedWorkflows: 0 });
+   * await env.teardown();
+   * ```
+   */
+  static async create(env: WorkflowEnvironment, options: WorkerOptions): Promise<Worker> {
+    const service = serviceOf(env, "Worker.create(env, options)");
+    const parsed = parseOptions(workerOptionsSchema, options, "Worker.create()");
+    if (parsed.workflowsPath === undefined && parsed.activities === undefined) {
+      throw Object.assign(
+        new TypeError(
+          `Worker.create() needs work to do: set 'workflowsPath' (a module exporting workflows), 'activities', or both (WFS_INVALID_OPTION)`,
+        ),
+        { code: "WFS_INVALID_OPTION" },
+      );
+    }
+    const debugMode = parsed.debugMode ?? readDebugEnv();
+    const runners = {
+      sandboxed: parsed.workflowRunner ?? new SandboxedWorkflowRunner(),
+      unsandboxed: parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner(),
+    };
+    const definitions = new Map<string, WorkflowDefinition>();
+    if (parsed.workflowsPath !== undefined) {
+      for (const definition of await discoverWorkflows(parsed.workflowsPath)) {
+        await (definition.sandboxed ? runners.sandboxed : runners.unsandboxed).prepare(definition);
+        definitions.set(definition.name, definition);
+      }
+    }
+    const resolved: CompiledWorkerOptions = {
+      taskQueue: parsed.taskQueue,
+      activities: { ...(parsed.activities ?? {}) },
+      hasActivities: parsed.activities !== undefined && Object.keys(parsed.activities).length > 0,
+      workflowFailureErrorTypes: [...(parsed.workflowFailureErrorTypes ?? [])],
+      maxCachedWorkflows: parsed.maxCachedWorkflows ?? 1000,
+      maxConcurrentActivities: parsed.maxConcurrentActivities ?? 100,
+      deadlockTimeoutMs: debugMode ? 0 : parsed.deadlockTimeoutMs ?? 2000,
+      logger: parsed.logger ?? new DefaultLogger("INFO"),
+      shutdownGraceMs: parseDuration(parsed.shutdownGraceTime ?? 0, "shutdownGraceTime"),
+    };
+    return new Worker(service, resolved, definitions, runners);
+  }
+
+  /** The worker's lifecycle state. */
+  getState(): WorkerState {
+    return this.#state;
+  }
+
+  /** The workflow types this worker runs. */
+  get workflowTypes(): string[] {
+    return [...this.#definitions.keys()];
+  }
+
+  /** Workflow runs held in the cache now. */
+  get cachedWorkflows(): number {
+    return this.#cache.size;
+  }
+
+  /**
+   * Polls and runs tasks until `shutdown()`; resolves once in-flight work has finished. Rejects
+   * if the store fails (the worker's state is then `FAILED`).
+   *
+   * @example
+   * ```ts
+   * import { Worker, WorkflowEnvironment } from "workflow-sandbox";
+   * const env = await WorkflowEnvironment.startLocal();
+   * const worker = await Worker.create(env, { taskQueue: "q", workflowsPath: "./workflows.ts" });
+   * const running = worker.run();
+   * process.once("SIGINT", () => worker.shutdown());
+   * await running;
+   * ```
+   */
+  run(): Promise<void> {
+    if (this.#state !== "INITIALIZED") {
+      return Promise.reject(new Error(`Worker.run() was already called (the worker is ${this.#state}); create a new Worker to run again (WFS_WORKER_STATE)`));
+    }
+    this.#state = "RUNNING";
+    this.#unregister = this.#service.registerWorker({
+      taskQueue: this.options.taskQueue,
+      query: (info, name, args) => this.#query(info, name, args),
+      evict: (key) => this.#evict(runKey(key)),
+      stop: async () => {
+        this.shutdown();
+        await this.#runPromise?.catch(() => {});
+      },
+    });
+    this.#runPromise = this.#run();
+    return this.#runPromise;
+  }
+
+  /**
+   * Runs until `promiseOrFn` (a promise, or a function returning one) settles, then shuts down and
+   * returns its value. Rejects if the worker fails first.
+   *
+   * @example
+   * ```ts
+   * import { Worker, WorkflowEnvironment } from "workflow-sandbox";
+   * const env = await WorkflowEnvironment.startTimeSkipping();
+   * const worker = await Worker.create(env, { taskQueue: "q", workflowsPath: "./workflows.ts" });
+   * const result = await worker.runUntil(() => env.client.executeWorkflow("greet", { id: "g", taskQueue: "q", args: ["Ada"] }));
+   * await env.teardown();
+   * ```
+   */
+  async runUntil<T>(promiseOrFn: Promise<T> | (() => Promise<T>)): Promise<T> {
+    const running = this.run();
+    const stopped = running.then(() => {
+      throw new Error("The worker stopped before the promise given to runUntil() settled (WFS_WORKER_STATE)");
+    });
+    stopped.catch(() => {});
+    try {
+      const promise = typeof promiseOrFn === "function" ? promiseOrFn() : promiseOrFn;
+      return await Promise.race([promise, stopped]);
+    } finally {
+      this.shutdown();
+      await running.catch(() => {});
+    }
+  }
+
+  /**
+   * Stops polling; `run()` resolves once the in-flight workflow task and activities are done.
+   * Running activities see their cancellation signal abort after `shutdownGraceTime`.
+   *
+   * @example
+   * ```ts
+   * import { Worker, WorkflowEnvironment } from "workflow-sandbox";
+   * const env = await WorkflowEnvironment.startLocal();
+   * const worker = await Worker.create(env, { taskQueue: "q", activities: { ping: () => "pong" } });
+   * const running = worker.run();
+   * worker.shutdown();
+   * await running;
+   * ```
+   */
+  shutdown(): void {
+    if (this.#state !== "RUNNING") return;
+    this.#state = "STOPPING";
+    this.#stop.abort();
+  }
+
+  async #run(): Promise<void> {
+    let failure: unknown;
+    try {
+      await this.#loop();
+    } catch (error) {
+      failure = error;
+      this.options.logger.error(`Worker for task queue '${this.options.taskQueue}' failed: ${describeError(error)}`, { error });
+    }
+    if (this.#runningActivities.size > 0 && this.options.shutdownGraceMs > 0) {
+      await settleWithin(Promise.all([...this.#activityRuns]), this.options.shutdownGraceMs);
+    }
+    for (const running of this.#runningActivities) running.controller.abort(new CancelledFailure("Worker shutting down"));
+    await Promise.all([...this.#activityRuns]);
+    for (const key of [...this.#cache.keys()]) this.#evict(key);
+    this.#unregister?.();
+    this.#state = failure === undefined ? "STOPPED" : "FAILED";
+    if (failure !== undefined) throw failure;
+  }
+
+  async #loop(): Promise<void> {
+    const service = this.#service;
+    const store = service.store;
+    const stop = this.#stop.signal;
+    while (!stop.aborted) {
+      const generation = service.generation;
+      await service.fireDueTimers();
+      if (this.options.hasActivities) await this.#dispatchActivities();
+      let progressed = false;
+      if (this.#definitions.size > 0) {
+        const tasks = await store.listWorkflowTasks({ taskQueue: this.options.taskQueue, readyBy: service.clock.now() });
+        for (const info of tasks) {
+          if (stop.aborted) break;
+          await service.withLock(info.workflowId, () => this.#workflowTask(info));
+          progressed = true;
+        }
+      }
+      if (progressed || stop.aborted) continue;
+      const full = !this.options.hasActivities || this.#runningActivities.size >= this.options.maxConcurrentActivities;
+      const { at, skippable } = await service.nextDeadline(this.options.taskQueue, full);
+      if (generation !== service.generation) continue;
+      const now = service.clock.now();
+      if (at <= now) continue;
+      if (skippable && service.maySkipTime) {
+        service.clock.skipTo(at);
+        continue;
+      }
+      await service.waitForChange(generation, at - now, stop);
+    }
+  }
+
+  // ---- workflow tasks ----
+
+  /** Runs the pending workflow task of `ref`'s run, if it is still pending and due. Holds the lock. */
+  async #workflowTask(ref: ExecutionKey): Promise<void> {
+    const service = this.#service;
+    const info = await service.store.getExecution({ workflowId: ref.workflowId, runId: ref.runId });
+    if (info === undefined || info.status !== "running" || !info.workflowTaskPending) return;
+    if (info.taskFailure !== undefined && info.taskFailure.nextAttemptAt > service.clock.now()) return;
+    const key = runKey(info);
+    let executor = this.#take(key);
+    const startedTime = service.clock.now();
+    service.busy++;
+    try {
+      const definition = this.#definition(info);
+      const events = await service.store.readEvents(info, { afterEventId: executor?.processedEventId ?? 0 });
+      executor ??= await this.#createExecutor(definition, info, events[0]!);
+      const commands = (await executor.advance(events, { now: startedTime }))!;
+      const after = await service.completeWorkflowTask(info, startedTime, commands);
+      executor.processedEventId = after.taskLastEventId;
+      if (after.info.status === "running") this.#put(key, executor);
+      else executor.dispose();
+    } catch (error) {
+      executor?.dispose();
+      try {
+        await this.#failWorkflowTask(info, startedTime, error);
+      } catch (recording) {
+        if (recording instanceof HistoryStoreError && FATAL_STORE_CODES.has(recording.code)) throw recording;
+        // The next poll sees the task still pending and runs it again.
+        this.options.logger.warn(`Could not record the failure of a workflow task of '${info.workflowId}': ${describeError(recording)}`);
+      }
+    } finally {
+      service.busy--;
+    }
+  }
+
+  async #failWorkflowTask(info: ExecutionInfo, startedTime: number, error: unknown): Promise<void> {
+    if (error instanceof HistoryStoreError) {
+      if (FATAL_STORE_CODES.has(error.code)) throw error;
+      // A write landed first (WFS_STORE_CONFLICT) or the run closed: the next poll sees the new state.
+      this.options.logger.warn(`Workflow task of '${info.workflowId}' was not recorded: ${error.message}; it will run again`);
+      return;
+    }
+    const definition = this.#definitions.get(info.workflowType);
+    const types = [...this.options.workflowFailureErrorTypes, ...(definition?.options.failureErrorTypes ?? []) as ErrorTypeEntry[]];
+    const location = errorLocation(error);
+    if (!DeadlockError.is(error) && matchesErrorTypes(error, types)) {
+      // Listed in workflowFailureErrorTypes: the workflow fails instead of the task (Python's semantics).
+      const failure = errorToFailure(error, this.#service.converter);
+      if (location !== undefined) failure.message = `${failure.message} (at ${location})`;
+      await this.#service.completeWorkflowTask(info, startedTime, [{ type: "FailWorkflow", failure }]);
+      this.options.logger.warn(`Workflow '${info.workflowId}' (type '${info.workflowType}') failed: ${describeError(error)}`, {
+        workflowId: info.workflowId,
+        runId: info.runId,
+        workflowType: info.workflowType,
+      });
+      return;
+    }
+    const name = errorName(error);
+    const message = `${name}: ${errorMessage(error)}${location !== undefined && !errorMessage(error).includes(location) ? ` (at ${location})` : ""}`;
+    const details: Record<string, JsonValue> = { type: name };
+    if (location !== undefined) details.location = location;
+    const code = (error as { code?: unknown })?.code;
+    if (typeof code === "string") details.code = code;
+    const stack = (error as { stack?: unknown })?.stack;
+    if (typeof stack === "string") details.stack = stack;
+    const { attempt, nextAttemptAt } = await this.#service.failWorkflowTask(info, message, details);
+    this.options.logger.error(
+      `Workflow task failed: workflow '${info.workflowId}' (type '${info.workflowType}', run '${info.runId}'), attempt ${attempt}; ` +
+        `the workflow keeps running and the task is retried at ${new Date(nextAttemptAt).toISOString()} until the code is fixed. ` +
+        `Cause: ${message}`,
+      // Plain strings, not the error object: it may belong to the workflow's sandbox.
+      { workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType, attempt, location, errorType: name, stack: details.stack },
+    );
+  }
+
+  #definition(info: ExecutionInfo): WorkflowDefinition {
+    const definition = this.#definitions.get(info.workflowType);
+    if (definition !== undefined) return definition;
+    const known = [...this.#definitions.keys()].map((n) => `'${n}'`).join(", ") || "none";
+    throw Object.assign(
+      new Error(
+        `Workflow type '${info.workflowType}' is not registered on the worker of task queue '${this.options.taskQueue}' ` +
+          `(registered: ${known}); export it with workflow.defn from the workflowsPath module, or start the workflow ` +
+          `on the right task queue (WFS_UNKNOWN_WORKFLOW_TYPE)`,
+      ),
+      { name: "WorkflowTypeNotFoundError", code: "WFS_UNKNOWN_WORKFLOW_TYPE" },
+    );
+  }
+
+  #createExecutor(definition: WorkflowDefinition, key: ExecutionKey, started: HistoryEvent): Promise<RunExecutor> {
+    const logger = this.options.logger;
+    return RunExecutor.create({
+      definition,
+      runner: definition.sandboxed ? this.#runners.sandboxed : this.#runners.unsandboxed,
+      key: { workflowId: key.workflowId, runId: key.runId },
+      started,
+      converter: this.#service.converter,
+      failureTypes: [...this.options.workflowFailureErrorTypes, ...(definition.options.failureErrorTypes ?? []) as ErrorTypeEntry[]],
+      deadlockTimeoutMs: this.options.deadlockTimeoutMs,
+      log: (level, message, attributes) => logger.log(level, message, attributes),
+      locate: errorLocation,
+    });
+  }
+
+  // ---- cache ----
+
+  #take(key: string): RunExecutor | undefined {
+    const executor = this.#cache.get(key);
+    if (executor !== undefined) this.#cache.delete(key);
+    return executor;
+  }
+
+  #put(key: string, executor: RunExecutor): void {
+    if (this.options.maxCachedWorkflows === 0 || this.#stop.signal.aborted) {
+      executor.dispose();
+      return;
+    }
+    this.#cache.set(key, executor);
+    while (this.#cache.size > this.options.maxCachedWorkflows) {
+      const oldest = this.#cache.keys().next().value as string;
+      this.#evict(oldest);
+    }
+  }
+
+  #evict(key: string): void {
+    const executor = this.#cache.get(key);
+    if (executor === undefined) return;
+    this.#cache.delete(key);
+    executor.dispose();
+  }
+
+  // ---- queries ----
+
+  #query(info: ExecutionInfo, name: string, args: Payload[]): Promise<Payload> {
+    const service = this.#service;
+    return service.withLock(info.workflowId, async () => {
+      // A due workflow task runs first, so the answer reflects what has arrived (a signal, say).
+      await this.#workflowTask(info);
+      const current = await service.store.getExecution(info);
+      if (current === undefined) throw new QueryFailedError(`Cannot query workflow '${info.workflowId}': its run '${info.runId}' is gone (WFS_QUERY_FAILED)`);
+      const key = runKey(current);
+      let executor = this.#take(key);
+      try {
+        const definition = this.#definition(current);
+        const events = await service.store.readEvents(current, { afterEventId: executor?.processedEventId ?? 0 });
+        executor ??= await this.#createExecutor(definition, current, events[0]!);
+        await executor.advance(events);
+        const result = await executor.query(name, args);
+        if (current.status === "running") this.#put(key, executor);
+        else executor.dispose();
+        return result;
+      } catch (error) {
+        executor?.dispose();
+        if ((error as { code?: unknown })?.code === "WFS_QUERY_NOT_REGISTERED") throw new QueryNotRegisteredError(errorMessage(error));
+        const copy = failureToError(errorToFailure(error, service.converter), service.converter);
+        const location = errorLocation(error);
+        throw new QueryFailedError(
+          `Query '${name}' of workflow '${info.workflowId}' failed: ${errorName(error)}: ${errorMessage(error)}${location ? ` (at ${location})` : ""} (WFS_QUERY_FAILED)`,
+          copy,
+        );
+      }
+    });
+  }
+
+  // ---- activities ----
+
+  async #dispatchActivities(): Promise<void> {
+    const free = this.options.maxConcurrentActivities - this.#runningActivities.size;
+    if (free <= 0) return;
+    const service = this.#service;
+    const ready = await service.store.listActivityTasks({ taskQueue: this.options.taskQueue, readyBy: service.clock.now() });
+    let started = 0;
+    for (const task of ready) {
+      if (started >= free) break;
+      const running = service.claimActivity(task);
+      if (running === undefined) continue;
+      started++;
+      this.#runningActivities.add(running);
+      const run = this.#runActivity(running).finally(() => {
+        this.#runningActivities.delete(running);
+        service.releaseActivity(running);
+        this.#activityRuns.delete(run);
+      });
+      this.#activityRuns.add(run);
+    }
+  }
+
+  async #runActivity(running: RunningActivity): Promise<void> {
+    const { task } = running;
+    const service = this.#service;
+    const data = task.data as unknown as ActivityTaskData;
+    if (running.cancelRequested) {
+      await this.#finishActivity(task, { kind: "cancelled" });
+      return;
+    }
+    const fn = this.options.activities[task.activityType];
+    const attemptStarted = service.clock.now();
+    let outcome: ActivityOutcome;
+    try {
+      if (fn === undefined) {
+        const known = Object.keys(this.options.activities).map((n) => `'${n}'`).join(", ") || "none";
+        throw ApplicationFailure.retryable(
+          `Activity '${task.activityType}' is not registered on the worker of task queue '${task.taskQueue}' (registered: ${known}); ` +
+            `add it to Worker.create({ activities }) (WFS_UNKNOWN_ACTIVITY)`,
+          "NotFoundError",
+        );
+      }
+      const args = fromPayloads(service.converter, data.args);
+      const context = new Context({
+        activityId: task.activityId,
+        activityType: task.activityType,
+        taskQueue: task.taskQueue,
+        attempt: task.attempt,
+        workflowId: task.workflowId,
+        runId: task.runId,
+        workflowType: data.workflowType,
+        scheduledTime: new Date(data.scheduledTime),
+        ...(data.options.startToCloseTimeoutMs === undefined ? {} : { startToCloseTimeoutMs: data.options.startToCloseTimeoutMs }),
+        ...(data.options.scheduleToCloseTimeoutMs === undefined ? {} : { scheduleToCloseTimeoutMs: data.options.scheduleToCloseTimeoutMs }),
+      }, running.controller.signal);
+      const result = await withTimeout(
+        () => runInActivityContext(context, function (this: Context) {
+          return fn.apply(this, args);
+        }),
+        this.#attemptTimeout(data, attemptStarted),
+        running.controller,
+      );
+      outcome = { kind: "completed", result: service.converter.toPayload(result) };
+    } catch (error) {
+      if (running.cancelRequested) {
+        outcome = { kind: "cancelled" };
+      } else if (this.#stop.signal.aborted && running.controller.signal.aborted && !(error instanceof TimeoutFailure)) {
+        return; // interrupted by shutdown: not an attempt; it runs again on the next worker
+      } else {
+        outcome = this.#failedAttempt(task, data, error);
+      }
+    }
+    await this.#finishActivity(task, outcome);
+  }
+
+  async #finishActivity(task: ActivityTask, outcome: ActivityOutcome): Promise<void> {
+    try {
+      await this.#service.finishActivity(task, outcome);
+    } catch (error) {
+      this.options.logger.error(`Could not record the outcome of activity '${task.activityType}' (id ${task.activityId}) of workflow '${task.workflowId}': ${describeError(error)}; it will run again`, { error });
+    }
+  }
+
+  /** The attempt's time limit: start-to-close, and what is left of schedule-to-close. */
+  #attemptTimeout(data: ActivityTaskData, now: number): { ms: number; type: "START_TO_CLOSE" | "SCHEDULE_TO_CLOSE" } | undefined {
+    const { startToCloseTimeoutMs, scheduleToCloseTimeoutMs } = data.options;
+    let limit: { ms: number; type: "START_TO_CLOSE" | "SCHEDULE_TO_CLOSE" } | undefined;
+    if (startToCloseTimeoutMs !== undefined) limit = { ms: startToCloseTimeoutMs, type: "START_TO_CLOSE" };
+    if (scheduleToCloseTimeoutMs !== undefined) {
+      const left = Math.max(0, data.scheduledTime + scheduleToCloseTimeoutMs - now);
+      if (limit === undefined || left < limit.ms) limit = { ms: left, type: "SCHEDULE_TO_CLOSE" };
+    }
+    return limit;
+  }
+
+  #failedAttempt(task: ActivityTask, data: ActivityTaskData, error: unknown): ActivityOutcome {
+    const service = this.#service;
+    const converter = service.converter;
+    const cause = errorToFailure(error, converter);
+    const retry = data.options.retry;
+    const now = service.clock.now();
+    const delay = retryDelayMs(retry, task.attempt);
+    const deadline = data.options.scheduleToCloseTimeoutMs === undefined ? Infinity : data.scheduledTime + data.options.scheduleToCloseTimeoutMs;
+    let retryState: ActivityFailure["retryState"] | undefined;
+    if (cause.nonRetryable || retry.nonRetryableErrorTypes.includes(cause.type)) retryState = "NON_RETRYABLE_FAILURE";
+    else if (error instanceof TimeoutFailure && error.timeoutType === "SCHEDULE_TO_CLOSE") retryState = "TIMEOUT";
+    else if (retry.maximumAttempts > 0 && task.attempt >= retry.maximumAttempts) retryState = "MAXIMUM_ATTEMPTS_REACHED";
+    else if (now + delay >= deadline) retryState = "TIMEOUT";
+    this.options.logger.warn(
+      `Activity '${task.activityType}' (id ${task.activityId}) of workflow '${task.workflowId}' failed attempt ${task.attempt}: ` +
+        `${cause.type}: ${cause.message}${retryState === undefined ? `; retrying in ${delay} ms` : `; not retried (${retryState})`}`,
+      { workflowId: task.workflowId, activityType: task.activityType, attempt: task.attempt },
+    );
+    if (retryState === undefined) return { kind: "retry", failure: cause, readyAt: now + delay };
+    const failure: FailureData = {
+      kind: "activity",
+      type: "ActivityFailure",
+      message: `Activity task failed`,
+      activityType: task.activityType,
+      activityId: task.activityId,
+      retryState,
+      cause,
+    };
+    return { kind: "failed", failure };
+  }
+}
+
+/** Runs `fn`, failing with `TimeoutFailure` (and aborting `controller`) after `limit`. */
+async function withTimeout<T>(
+  fn: () => T | Promise<T>,
+  limit: { ms: number; type: "START_TO_CLOSE" | "SCHEDULE_TO_CLOSE" } | undefined,
+  controller: AbortController,
+): Promise<T> {
+  if (limit === undefined) return await fn();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TimeoutFailure(`Activity attempt timed out after ${limit.ms} ms (${limit.type})`, limit.type);
+      controller.abort(error);
+      reject(error);
+    }, limit.ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(fn), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorName(error: unknown): string {
+  const name = (error as { name?: unknown })?.name;
+  return typeof name === "string" && name !== "" ? name : "Error";
+}
+
+function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown })?.message;
+  return typeof message === "string" ? message : String(error);
+}
+
+function describeError(error: unknown): string {
+  return `${errorName(error)}: ${errorMessage(error)}`;
+}
+
+/** Waits for `promise`, at most `ms`. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+function readDebugEnv(): boolean {
+  try {
+    const value = process.env[DEBUG_ENV];
+    return value !== undefined && value !== "" && value !== "0" && value !== "false";
+  } catch {
+    return false; // Deno without --allow-env
+  }
+}

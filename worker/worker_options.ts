@@ -1,0 +1,122 @@
+/**
+ * Options of `Worker.create()`, validated with zod: an invalid option fails `Worker.create()` with
+ * an error that names it (`WFS_INVALID_OPTION`).
+ * @module
+ */
+import { z } from "zod";
+import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
+import type { ErrorTypeEntry } from "./_error_types.ts";
+import { type Duration, isDuration } from "./_duration.ts";
+import type { Logger } from "./logger.ts";
+
+/**
+ * Options of `Worker.create(env, options)` (Temporal's names; Python's where TypeScript has
+ * none).
+ *
+ * @example
+ * ```ts
+ * import type { WorkerOptions } from "./worker_options.ts";
+ * const options: WorkerOptions = {
+ *   taskQueue: "orders",
+ *   workflowsPath: new URL("./workflows.ts", import.meta.url),
+ *   activities: { charge: async (orderId: string) => `charged ${orderId}` },
+ * };
+ * ```
+ */
+export interface WorkerOptions {
+  /** The task queue this worker polls for workflow and activity tasks. */
+  readonly taskQueue: string;
+  /** The module exporting the workflows (marked with `workflow.defn`). */
+  readonly workflowsPath?: string | URL;
+  /** Activity functions by name. */
+  readonly activities?: Readonly<Record<string, (...args: any[]) => unknown>>;
+  /**
+   * Runs workflows of sandboxed definitions.
+   * @default new SandboxedWorkflowRunner()
+   */
+  readonly workflowRunner?: WorkflowRunner;
+  /**
+   * Runs definitions marked `sandboxed: false`.
+   * @default new UnsandboxedWorkflowRunner()
+   */
+  readonly unsandboxedWorkflowRunner?: WorkflowRunner;
+  /**
+   * Error types that fail the workflow instead of the workflow task (names, classes, or `Symbol.for`
+   * brands); adds to each definition's `failureErrorTypes`. `"Error"` makes every error fail the
+   * workflow; `"NondeterminismError"` turns restricted accesses and replay mismatches into workflow
+   * failures.
+   * @default []
+   */
+  readonly workflowFailureErrorTypes?: readonly ErrorTypeEntry[];
+  /**
+   * Workflow runs kept in memory between tasks; an evicted run is rebuilt by replaying its history
+   * in a fresh sandbox. 0 replays every task from scratch.
+   * @default 1000
+   */
+  readonly maxCachedWorkflows?: number;
+  /**
+   * Activity attempts this worker runs at once.
+   * @default 100
+   */
+  readonly maxConcurrentActivities?: number;
+  /**
+   * An activation whose synchronous code (or microtasks) runs longer than this fails its workflow
+   * task with a deadlock error and the run is evicted. 0 turns detection off.
+   * @default 2000
+   */
+  readonly deadlockTimeoutMs?: number;
+  /**
+   * Turns deadlock detection off so a debugger can pause workflow code.
+   * @default false, or true when the WORKFLOW_SANDBOX_DEBUG environment variable is set
+   */
+  readonly debugMode?: boolean;
+  /**
+   * Receives task failures, activity failures and `workflow.logger` lines.
+   * @default new DefaultLogger("INFO") (stderr)
+   */
+  readonly logger?: Logger;
+  /**
+   * On shutdown, how long running activities may continue before their cancellation signal
+   * aborts.
+   * @default 0
+   */
+  readonly shutdownGraceTime?: Duration;
+}
+
+const isFunction = (v: unknown) => typeof v === "function";
+const runner = z.custom<WorkflowRunner>(
+  (v) => typeof v === "object" && v !== null && isFunction((v as WorkflowRunner).prepare) && isFunction((v as WorkflowRunner).createInstance),
+  { error: "expected a WorkflowRunner (an object with prepare() and createInstance())" },
+);
+
+/**
+ * The zod schema of {@linkcode WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * import { workerOptionsSchema } from "./worker_options.ts";
+ * workerOptionsSchema.safeParse({ taskQueue: "" }).success; // false
+ * ```
+ */
+export const workerOptionsSchema = z.object({
+  taskQueue: z.string().min(1),
+  workflowsPath: z.union([z.string().min(1), z.instanceof(URL)]).optional(),
+  activities: z.record(z.string(), z.custom<(...args: any[]) => unknown>(isFunction, { error: "expected a function" })).optional(),
+  workflowRunner: runner.optional(),
+  unsandboxedWorkflowRunner: runner.optional(),
+  workflowFailureErrorTypes: z.array(
+    z.custom<ErrorTypeEntry>(
+      (v) => (typeof v === "string" && v !== "") || typeof v === "symbol" || (isFunction(v) && typeof (v as { name?: unknown }).name === "string"),
+      { error: "expected an error name, an error class or a Symbol.for brand" },
+    ),
+  ).optional(),
+  maxCachedWorkflows: z.number().int().nonnegative().optional(),
+  maxConcurrentActivities: z.number().int().positive().optional(),
+  deadlockTimeoutMs: z.number().int().nonnegative().optional(),
+  debugMode: z.boolean().optional(),
+  logger: z.custom<Logger>(
+    (v) => typeof v === "object" && v !== null && ["log", "debug", "info", "warn", "error"].every((m) => isFunction((v as Record<string, unknown>)[m])),
+    { error: "expected a Logger (log, debug, info, warn, error)" },
+  ).optional(),
+  shutdownGraceTime: z.custom<Duration>(isDuration, { error: "expected milliseconds or a duration string such as '5s'" }).optional(),
+}).strict();
