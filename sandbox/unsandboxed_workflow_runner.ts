@@ -32,9 +32,11 @@ export class UnsandboxedWorkflowRunner implements WorkflowRunner {
   }
 
   async createInstance(details: WorkflowInstanceDetails): Promise<WorkflowInstance> {
-    const namespace = await import(details.definition.moduleUrl) as Record<string, unknown>;
+    // The host's own export (discovery imported it); importing again per run would cost a trip
+    // through the loader, which on Node 20 is another thread.
+    const workflow = details.definition.hostExport ??
+      (await import(details.definition.moduleUrl) as Record<string, unknown>)[details.definition.exportName];
     const run: RunSlotValue = { importing: false, sandboxed: false, host: details.host };
-    const workflow = namespace[details.definition.exportName];
     return {
       workflow,
       activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options: ActivateOptions = {}): Promise<ActivationResult<T>> {
