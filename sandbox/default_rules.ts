@@ -637,7 +637,9 @@ export const ALLOWED_RULES: readonly AllowedRule[] = Object.freeze([
   ]),
   // Deterministic neighbours of restricted members.
   ...allow([G, "Date"], "it computes from its arguments", ["UTC"]),
-  ...allow([G, "Date", NEW], "it builds the instant from its arguments", ["(timestamp)"]),
+  ...allow([G, "Date", NEW],
+    "new Date(ms), new Date(date) and strings with an offset build the instant from their arguments",
+    ["(timestamp)"]),
   ...allow([G, "Date", "prototype"], "it reads or writes the UTC fields", [
     "getTime", "getUTCDate", "getUTCDay", "getUTCFullYear", "getUTCHours", "getUTCMilliseconds",
     "getUTCMinutes", "getUTCMonth", "getUTCSeconds", "setTime", "setUTCDate", "setUTCFullYear",

@@ -210,9 +210,9 @@ export class RestrictedWorkflowAccessError extends NondeterminismError {
 brandClass(RestrictedWorkflowAccessError, "RestrictedWorkflowAccessError");
 
 /**
- * A module was imported from the host without being listed as passthrough, under the import
- * notification policy `RAISE_ON_UNINTENTIONAL_PASSTHROUGH`. The message is Python's exactly
- * (python-sandbox.md §1.7), because tests and log searches match it.
+ * Workflow code imported a module that is not listed as passthrough, under the import notification
+ * policy `RAISE_ON_UNINTENTIONAL_PASSTHROUGH` (python-sandbox.md §2.6). The message is Python's
+ * exactly (python-sandbox.md §1.7), because tests and log searches match it.
  *
  * @example
  * ```ts

@@ -11,8 +11,9 @@
  *
  * - `WARN_ON_DYNAMIC_IMPORT` (the default): warn when a module that is not passed through is first
  *   imported after the workflow was loaded (a lazy `import()` inside an activation).
- * - `WARN_ON_UNINTENTIONAL_PASSTHROUGH`: warn when a module is taken from the host without being
- *   listed as passthrough.
+ * - `WARN_ON_UNINTENTIONAL_PASSTHROUGH`: warn when a module that is not listed as passthrough is
+ *   imported, so it is instantiated again for every run (python-sandbox.md §2.6; as in Python, this
+ *   includes the workflow's own modules unless they are listed).
  * - `RAISE_ON_UNINTENTIONAL_PASSTHROUGH`: throw `UnintentionalPassthroughError` instead.
  *
  * @example

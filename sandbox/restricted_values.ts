@@ -1,28 +1,32 @@
 /**
  * Restricted values: apply a `SandboxMatcher` to the values workflow code can reach, without wrapping
- * values that have internal slots or private fields (python-sandbox.md §2.4 does the same job with
- * proxies around everything; its proxies break `isinstance`, hashing and subclassing: sdk-python#207,
- * #301, #638).
+ * values that have internal slots or private fields (python-sandbox.md §2.4 wraps everything in
+ * proxies, which break `isinstance`, hashing and subclassing: sdk-python#207, #301, #638).
  *
  * How each kind of value is restricted:
  * - A function or constructor (`Date`, `Intl.DateTimeFormat`, `setTimeout`) becomes a `Proxy` of itself
  *   whose `apply` and `construct` traps check `__call__` / `__new__` and their argument forms, and whose
  *   `get` trap checks static members. `instanceof`, subclassing and unrestricted statics (`Date.UTC`)
  *   keep working; writes to it throw, since the host object is shared by every run.
- * - A constructor with rules on its prototype (`Date.prototype.getHours`) gets a per-run prototype
- *   that inherits from the real one, so instances are real `Date`s (JSON, `structuredClone` and
- *   brand checks work) whose restricted methods report.
- * - A namespace with a few restricted members (`Math`, `Intl`, `crypto`, `node:path`) becomes a plain
- *   per-run copy: unrestricted members are the raw values by identity, restricted ones are replaced.
- *   The copy is made from a per-process template, so a run pays one object spread and a closure or a
+ * - A constructor with rules on its prototype methods (`Date.prototype.getHours`) gives the instances
+ *   it creates a per-run prototype that inherits from the real one, so they are real `Date`s (JSON,
+ *   `structuredClone` and brand checks work) whose restricted methods report.
+ * - A namespace whose restricted members are plain data (`Math`, `Intl`, `node:path`, `node:crypto`)
+ *   becomes a plain per-run copy with the same keys: unrestricted members are the raw values by
+ *   identity and restricted ones are replaced. The copy is a spread of a per-process template plus one
  *   `Proxy` per restricted member.
- * - A value under a wildcard rule (`process`, `navigator`, `node:fs`) becomes a `Proxy` that checks each
- *   member when it is read (most of its members are restricted, so copying would cost more).
+ * - Any other object (a wildcard rule such as `process` or `node:fs`, getters such as
+ *   `require("node:crypto").subtle`, a host class instance such as `crypto` or `performance`) becomes a
+ *   view: a `Proxy` that checks each member as it is read and gives host methods their host `this`.
  * - Call results are never wrapped: `new Date(0)`, a `Map`, a `Promise` are the real thing.
  *
  * Checks happen when the value is used, against the run's {@link RestrictionContext}: a rule applies
  * when `isRuntime` matches it and the run is not inside `sandboxUnrestricted()`. Every hit is reported,
  * even when the caller catches the error.
+ *
+ * Known limits: a class's `prototype` must be the real one (a Proxy invariant), so
+ * `Date.prototype.getHours.call(date)` and host-made dates (`new Date()` in a passthrough module)
+ * skip the warnings of the run's dates; subclass instances do too.
  *
  * @module
  */
@@ -31,6 +35,27 @@ import { ARGUMENT_FORMS, findDefaultRule } from "./default_rules.ts";
 import { RestrictedWorkflowAccessError } from "./errors.ts";
 import { CALL, canonicalModuleId, isBuiltinModule, NEW, qualifiedName, type RulePath } from "./rule_path.ts";
 import type { SandboxMatcher } from "./sandbox_matcher.ts";
+
+// Captured before any workflow code runs: the traps below run while guest code may have replaced
+// `Reflect` or `Object` members of the host (SES commons.js does the same for every intrinsic).
+const {
+  apply: reflectApply,
+  construct: reflectConstruct,
+  get: reflectGet,
+  getOwnPropertyDescriptor: reflectGetOwnPropertyDescriptor,
+  has: reflectHas,
+  ownKeys: reflectOwnKeys,
+  set: reflectSet,
+} = Reflect;
+const {
+  create: objectCreate,
+  defineProperty: objectDefineProperty,
+  freeze: objectFreeze,
+  fromEntries: objectFromEntries,
+  getPrototypeOf: objectGetPrototypeOf,
+  hasOwn: objectHasOwn,
+  prototype: objectPrototype,
+} = Object;
 
 /**
  * One restriction hit, as passed to {@link RestrictionContext.report}.
@@ -144,15 +169,15 @@ interface RestrictedMember {
 /** A callable Proxy and a plain object: the kinds of values a restricted field holds. */
 const FIELD_WARMUP: readonly unknown[] = [new Proxy(function () {}, {}), {}];
 
-const IMPORT_TIME = Object.freeze({ isRuntime: false });
-const RUN_TIME = Object.freeze({ isRuntime: true });
-const RAW_MEMBER: MemberPlan = Object.freeze({ name: "", check: undefined, child: undefined });
+const IMPORT_TIME = objectFreeze({ isRuntime: false });
+const RUN_TIME = objectFreeze({ isRuntime: true });
+const RAW_MEMBER: MemberPlan = objectFreeze({ name: "", check: undefined, child: undefined });
 
 function toDecision(root: SandboxMatcher, path: RulePath, runtime: boolean): Decision | undefined {
   const restriction = root.restrictionOf(runtime ? RUN_TIME : IMPORT_TIME, path);
   if (restriction === undefined) return undefined;
   const rule = findDefaultRule(restriction.location);
-  return Object.freeze({
+  return objectFreeze({
     rule: qualifiedName(rule?.path ?? restriction.location),
     warning: restriction.matcher.leafWarning !== undefined,
     category: restriction.matcher.leafWarning,
@@ -204,9 +229,9 @@ class Plans {
 
   #node(path: RulePath): PlanNode {
     let node = this.#tree;
-    for (const segment of path) {
-      let child = node.children.get(segment);
-      if (child === undefined) node.children.set(segment, child = { children: new Map() });
+    for (let i = 0; i < path.length; i++) {
+      let child = node.children.get(path[i]);
+      if (child === undefined) node.children.set(path[i], child = { children: new Map() });
       node = child;
     }
     return node;
@@ -310,15 +335,15 @@ class ValuePlan {
   }
 
   #computeTemplate(raw: object): ObjectTemplate {
-    const prototype = Object.getPrototypeOf(raw);
+    const prototype = objectGetPrototypeOf(raw);
     // A copy cannot hold a host getter or a method needing its host instance (crypto, performance)
     // without per-run accessors, which cost more than checking on read.
-    const hostClass = prototype !== null && prototype !== Object.prototype;
+    const hostClass = prototype !== null && prototype !== objectPrototype;
     const entries: [PropertyKey, unknown][] = [];
     const restricted: RestrictedMember[] = [];
     if (this.lazy || hostClass) return { view: true, entries: {}, restricted: [] };
-    for (const key of Reflect.ownKeys(raw)) {
-      const descriptor = Reflect.getOwnPropertyDescriptor(raw, key)!;
+    for (const key of reflectOwnKeys(raw)) {
+      const descriptor = reflectGetOwnPropertyDescriptor(raw, key)!;
       const member = typeof key === "string" ? this.member(key) : RAW_MEMBER;
       // A getter, or a member whose read is checked, needs an accessor: check on read instead.
       if (!("value" in descriptor) || member.check !== undefined) return { view: true, entries: {}, restricted: [] };
@@ -328,7 +353,7 @@ class ValuePlan {
         restricted.push({ key: key as string, child: member.child, rawValue: descriptor.value });
       }
     }
-    const template = Object.fromEntries(entries);
+    const template = objectFromEntries(entries);
     // V8 tracks the type of each field: the first run's assignment would otherwise deprecate the
     // template's shape and slow every later copy, so the restricted fields see every kind up front.
     for (const { key } of restricted) {
@@ -365,14 +390,14 @@ class ValuePlan {
   #computePrototype(rawPrototype: object): object | null {
     const plan = this.member("prototype").child;
     if (plan === undefined) return null;
-    const shared = Object.create(rawPrototype);
+    const shared = objectCreate(rawPrototype);
     let overridden = false;
-    for (const key of Reflect.ownKeys(rawPrototype)) {
+    for (const key of reflectOwnKeys(rawPrototype)) {
       if (typeof key !== "string" || key === "constructor") continue;
-      const descriptor = Reflect.getOwnPropertyDescriptor(rawPrototype, key)!;
+      const descriptor = reflectGetOwnPropertyDescriptor(rawPrototype, key)!;
       const operation = plan.member(key).child?.operation(CALL);
       if (typeof descriptor.value !== "function" || operation === undefined || !operation.active) continue;
-      Object.defineProperty(shared, key, { ...descriptor, value: checkedMethod(descriptor.value, operation) });
+      objectDefineProperty(shared, key, { ...descriptor, value: checkedMethod(descriptor.value, operation) });
       overridden = true;
     }
     return overridden ? shared : null;
@@ -382,10 +407,10 @@ class ValuePlan {
 /** `method` called on the host instance it was copied from, keeping its name and length. */
 function boundToHost(method: Function, host: object): Function {
   const bound = function (this: unknown, ...args: unknown[]) {
-    return Reflect.apply(method, host, args);
+    return reflectApply(method, host, args);
   };
-  Object.defineProperty(bound, "name", { value: method.name });
-  Object.defineProperty(bound, "length", { value: method.length });
+  objectDefineProperty(bound, "name", { value: method.name });
+  objectDefineProperty(bound, "length", { value: method.length });
   return bound;
 }
 
@@ -458,10 +483,10 @@ function checkedMethod(method: Function, operation: OperationPlan): Function {
         ? undefined
         : (this as Record<symbol, RunState | undefined>)[STATE];
       if (state !== undefined) enforceOperation(state.ctx, operation, args);
-      return Reflect.apply(method, this, args);
+      return reflectApply(method, this, args);
     },
   }[method.name];
-  Object.defineProperty(checked, "length", { value: method.length });
+  objectDefineProperty(checked, "length", { value: method.length });
   return checked;
 }
 
@@ -511,7 +536,7 @@ class Traps implements ProxyHandler<object> {
     const operation = this.plan.operation(CALL);
     if (operation.active) enforceOperation(this.state.ctx, operation, args);
     const receiver = isObjectLike(thisArg) ? this.state.rawOf.get(thisArg) ?? thisArg : thisArg;
-    return Reflect.apply(target as Function, receiver, args);
+    return reflectApply(target as Function, receiver, args);
   }
 
   construct(target: object, args: unknown[], newTarget: Function): object {
@@ -519,7 +544,7 @@ class Traps implements ProxyHandler<object> {
     if (operation.active) enforceOperation(this.state.ctx, operation, args);
     // The run's own instances get the run's prototype (see runNewTarget); a subclass keeps its own.
     const instanceTarget = newTarget === this.proxy ? runNewTarget(this, target as Function) : newTarget;
-    return Reflect.construct(target as Function, args, instanceTarget);
+    return reflectConstruct(target as Function, args, instanceTarget);
   }
 
   get(target: object, key: string | symbol): unknown {
@@ -527,17 +552,17 @@ class Traps implements ProxyHandler<object> {
     const member = this.plan.member(key);
     if (member === RAW_MEMBER) return this.#raw(target, key);
     if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
-    const value = Reflect.get(target, key, target);
+    const value = reflectGet(target, key, target);
     if (member.child === undefined || isFixed(target, key)) return value;
     return restrictWith(this.state, member.child, value);
   }
 
   /** An unrestricted member; a host class method is bound to its host instance. */
   #raw(target: object, key: string | symbol): unknown {
-    const value = Reflect.get(target, key, target);
-    if (typeof value !== "function" || typeof target === "function" || Object.hasOwn(target, key)) return value;
-    const prototype = Object.getPrototypeOf(target);
-    return prototype === null || prototype === Object.prototype ? value : this.plan.bound(target, value);
+    const value = reflectGet(target, key, target);
+    if (typeof value !== "function" || typeof target === "function" || objectHasOwn(target, key)) return value;
+    const prototype = objectGetPrototypeOf(target);
+    return prototype === null || prototype === objectPrototype ? value : this.plan.bound(target, value);
   }
 
   has(target: object, key: string | symbol): boolean {
@@ -545,17 +570,17 @@ class Traps implements ProxyHandler<object> {
       const member = this.plan.member(key);
       if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
     }
-    return Reflect.has(target, key);
+    return reflectHas(target, key);
   }
 
   ownKeys(target: object): ArrayLike<string | symbol> {
     const listing = this.plan.member("*");
     if (listing.check !== undefined) enforce(this.state.ctx, listing.name, listing.check);
-    return Reflect.ownKeys(target);
+    return reflectOwnKeys(target);
   }
 
   getOwnPropertyDescriptor(target: object, key: string | symbol): PropertyDescriptor | undefined {
-    const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+    const descriptor = reflectGetOwnPropertyDescriptor(target, key);
     if (descriptor === undefined || typeof key === "symbol") return descriptor;
     const member = this.plan.member(key);
     if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
@@ -567,7 +592,7 @@ class Traps implements ProxyHandler<object> {
 
   set(target: object, key: PropertyKey, value: unknown, receiver: unknown): boolean {
     if (receiver === this.proxy) throw modificationError(this.plan.name, key);
-    return Reflect.set(target, key, value, receiver); // a subclass defines its own static
+    return reflectSet(target, key, value, receiver); // a subclass defines its own static
   }
 
   defineProperty(_target: object, key: PropertyKey): boolean {
@@ -592,7 +617,7 @@ class Traps implements ProxyHandler<object> {
  * property, such as the `prototype` of a class (an invariant of Proxy `get`).
  */
 function isFixed(target: object, key: string): boolean {
-  const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+  const descriptor = reflectGetOwnPropertyDescriptor(target, key);
   return descriptor !== undefined && descriptor.configurable === false && descriptor.writable === false;
 }
 
@@ -613,9 +638,9 @@ function runNewTarget(handler: Traps, target: Function): Function {
   const rawPrototype: unknown = target.prototype;
   const shared = isObjectLike(rawPrototype) ? handler.plan.sharedPrototype(rawPrototype) : null;
   if (shared === null) return handler.newTarget = handler.proxy as Function;
-  const prototype = Object.create(shared);
-  Object.defineProperty(prototype, "constructor", { value: handler.proxy, writable: true, configurable: true });
-  Object.defineProperty(prototype, STATE, { value: handler.state });
+  const prototype = objectCreate(shared);
+  objectDefineProperty(prototype, "constructor", { value: handler.proxy, writable: true, configurable: true });
+  objectDefineProperty(prototype, STATE, { value: handler.state });
   const newTarget = function () {};
   newTarget.prototype = prototype;
   return handler.newTarget = newTarget;
