@@ -13,7 +13,7 @@ import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 7;
+export const FUNCTOR_FORMAT = 8;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -39,12 +39,13 @@ export type ModuleBody = (
   module: { exports: unknown },
   filename: string,
   dirname: string,
-  importMeta: unknown,
-  dynamicImport: (specifier: unknown) => Promise<unknown>,
 ) => void;
 
-/** A compiled module: call with a run's scope, then with the run's ECMAScript globals. */
-export type Functor = (scope: object) => (...globals: unknown[]) => ModuleBody;
+/**
+ * A compiled module: call with a run's scope, then with its ECMAScript globals followed by the
+ * module's `import.meta` and `import()`.
+ */
+export type Functor = (scope: object) => (...globalsThenMetaAndImport: unknown[]) => ModuleBody;
 
 /** The result of {@link FunctorCompiler.compile}. */
 export interface CompiledModule {
@@ -59,9 +60,22 @@ export interface CompiledModule {
   loadAsync(): Promise<Functor>;
 }
 
+/** The runtime's own transpiled JavaScript of a TypeScript module (Deno), with its identity. */
+export interface RuntimeTranspiled {
+  /** JavaScript with an inline source map to the original file. */
+  readonly js: string;
+  /** Which transpiler made it (for the cache key), e.g. `deno@2.9.6`. */
+  readonly transpiler: string;
+}
+
 /** Compiles modules into functors, with a disk cache. */
 export interface FunctorCompiler {
-  compile(filePath: string, source: string, kind: ModuleKind, settings: TsSettings): CompiledModule;
+  /**
+   * Compiles one module. `runtime` is the runtime's own JavaScript for a TypeScript module, when
+   * the runtime transpiles TypeScript itself: the functor is then built from exactly what a
+   * native import runs (TypeScript emit differs between transpilers, decorators for example).
+   */
+  compile(filePath: string, source: string, kind: ModuleKind, settings: TsSettings, runtime?: RuntimeTranspiled): CompiledModule;
 }
 
 /** Options of {@link createFunctorCompiler}. */
@@ -74,7 +88,11 @@ export interface FunctorCompilerOptions {
 
 const TARGET = "es2022"; // Node 20's level; lowers TC39 decorators and `using`.
 const DYNAMIC_IMPORT = "__wfsi"; // exactly as long as `import`, so source-map columns stay exact
-const INNER_PARAMS = "exports, __wfs_require, module, __filename, __dirname, __wfs_meta, __wfsi";
+// The module body's own parameters are exactly those of Node's CommonJS wrapper, so that
+// `arguments` in a CommonJS module is what it is natively (length 5); the sandbox's own values
+// are parameters of the enclosing per-run function.
+const RUN_PARAMS = "__wfs_meta, __wfsi";
+const INNER_PARAMS = "exports, __wfs_require, module, __filename, __dirname";
 
 /**
  * Creates the functor compiler.
@@ -119,10 +137,10 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
   };
 
   return {
-    compile(filePath, source, kind, settings) {
+    compile(filePath, source, kind, settings, runtime) {
       const key = cacheKey([
         "functor", String(FUNCTOR_FORMAT), TARGET, options.esbuildVersion, filePath, kind, settings.key,
-        source,
+        runtime?.transpiler ?? "esbuild", source,
       ]);
       const metaText = cache.read(key, "json");
       let meta: FunctorMeta;
@@ -130,7 +148,14 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
       if (metaText !== undefined && (code = cache.read(key, "cjs")) !== undefined) {
         meta = JSON.parse(metaText);
       } else {
-        ({ meta, code } = transform(loadEsbuild(), filePath, source, kind, settings));
+        try {
+          ({ meta, code } = transform(loadEsbuild(), filePath, source, kind, settings, runtime));
+        } catch (error) {
+          // esbuild places errors in its input, which for runtime JavaScript is not the file the
+          // user wrote: compile the original to get the position there (it fails the same way).
+          if (runtime) transform(loadEsbuild(), filePath, source, kind, settings, undefined);
+          throw error;
+        }
         cache.write(key, "cjs", code);
         cache.write(key, "json", JSON.stringify(meta));
       }
@@ -167,15 +192,19 @@ function transform(
   source: string,
   kind: ModuleKind,
   settings: TsSettings,
+  runtime: RuntimeTranspiled | undefined,
 ): { meta: FunctorMeta; code: string } {
-  const loader = loaderFor(filePath);
+  // From the runtime's JavaScript when given: its inline source map to the original is chained by
+  // esbuild through every pass below.
+  const input = runtime?.js ?? source;
+  const loader = runtime ? "js" : loaderFor(filePath);
   const tsconfigRaw = { compilerOptions: settings.compilerOptions };
   const imports: string[] = [];
   const dynamicImports: string[] = [];
   let usesImportMeta = false;
   if (kind === "esm") {
     // First pass to ESM: the import list after TypeScript elided type-only imports.
-    const esm = run(esbuild, filePath, source, { loader, format: "esm", target: TARGET, tsconfigRaw });
+    const esm = run(esbuild, filePath, input, { loader, format: "esm", target: TARGET, tsconfigRaw });
     const [records] = lexModule(esm);
     for (const record of records) {
       if (record.type === "import-meta") usesImportMeta = true;
@@ -185,7 +214,7 @@ function transform(
       else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
     }
   }
-  const converted = run(esbuild, filePath, source, {
+  const converted = run(esbuild, filePath, input, {
     loader,
     format: "cjs",
     platform: "node",
@@ -195,7 +224,9 @@ function transform(
     // defn(function greet() {})` gives `greet2`); workflow names come from `.name`.
     keepNames: true,
     sourcemap: "inline",
-    ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta" } } : {}),
+    // An ES module has no `arguments` at top level (typeof is "undefined", a read throws); esbuild
+    // replaces only unbound references, so functions keep their own.
+    ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta", arguments: "__wfs_noArguments" } } : {}),
   });
   // Second pass over the CommonJS form: every `require` (esbuild's own and the module's) becomes
   // the run's `__wfs_require`. Deno reads `require("...")` calls in a .cjs file it imports and
@@ -204,7 +235,7 @@ function transform(
   const strict = kind === "esm" ? ` "use strict";` : "";
   const banner = `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${
     ECMASCRIPT_GLOBALS.join(", ")
-  }) { return function (${INNER_PARAMS}) {${strict}`;
+  }, ${RUN_PARAMS}) { return function (${INNER_PARAMS}) {${strict}`;
   let code = run(esbuild, filePath, converted, {
     loader: "js",
     target: TARGET,

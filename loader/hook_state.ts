@@ -54,7 +54,7 @@ export function createHookState(options: HookStateOptions): HookState {
   };
   const bundler = options.bundlerResolution ? createBundlerResolver({ fileExists, isDirectory }) : undefined;
   if (options.deno) {
-    return { bundler, markerResults: new Map(), emptyModuleUrl: options.emptyModuleUrl };
+    return { bundler, markerResults: new Map(), transpiled: new Map(), emptyModuleUrl: options.emptyModuleUrl };
   }
   const cache = createTransformCache({ dir: options.cacheDir });
   const transform = createHostTransform({

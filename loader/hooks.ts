@@ -24,9 +24,17 @@ export interface HookState {
    * `import.meta.resolve` (Deno): the hook stores the result and serves an empty module.
    */
   readonly markerResults?: Map<string, { url?: string; error?: unknown }>;
+  /**
+   * Where the runtime's own transpiled output of a file is reported (Deno): the sandbox compiles
+   * exactly what Deno would run, so TypeScript emit (decorator order, class fields) matches.
+   */
+  readonly transpiled?: Map<string, { source?: string; error?: unknown }>;
   /** The URL of the empty module served for markers. */
   readonly emptyModuleUrl: string;
 }
+
+/** Prefix of a request for the runtime's transpiled output of a file URL (Deno only). */
+export const SOURCE_PREFIX = "workflow-sandbox-source:";
 
 type Context = { parentURL?: string; conditions?: readonly string[]; [key: string]: unknown };
 type ResolveResult = { url: string; format?: string | null; shortCircuit?: boolean };
@@ -71,6 +79,11 @@ export function createSyncHooks(state: HookState): {
   return {
     resolve(specifier, context, next) {
       if (specifier === PROBE_SPECIFIER) return { url: "node:path", shortCircuit: true };
+      if (specifier.startsWith(SOURCE_PREFIX) && state.transpiled) {
+        // One tiny empty module per request (the request carries a counter): Deno caches a
+        // module it loaded once and would not call the load hook for the same URL again.
+        return { url: `${state.emptyModuleUrl}?source=${encodeURIComponent(specifier)}`, format: "module", shortCircuit: true };
+      }
       const request = decodeResolveRequest(specifier);
       if (!request) return ordinary(specifier, context, next);
       const inner = { ...context, parentURL: request.parentURL };
@@ -83,6 +96,19 @@ export function createSyncHooks(state: HookState): {
       return { url: state.emptyModuleUrl, format: "module", shortCircuit: true };
     },
     load(url, context, next) {
+      if (state.transpiled && url.startsWith(`${state.emptyModuleUrl}?source=`)) {
+        const request = decodeURIComponent(url.slice(state.emptyModuleUrl.length + "?source=".length));
+        const target = request.slice(SOURCE_PREFIX.length).replace(/#\d+$/, "");
+        try {
+          const { source } = next(target, { ...context, format: undefined });
+          state.transpiled.set(request, {
+            source: typeof source === "string" ? source : new TextDecoder().decode(source as Uint8Array),
+          });
+        } catch (error) {
+          state.transpiled.set(request, { error });
+        }
+        return { format: "module", source: "", shortCircuit: true };
+      }
       return loadOwn(state, url) ?? next(url, context);
     },
   };

@@ -33,6 +33,8 @@ export interface Registration {
   readonly version: string;
   /** Marker results for runtimes whose `import.meta.resolve` skips hooks (Deno). */
   readonly markerResults: HookState["markerResults"];
+  /** The runtime's transpiled output of files, when it transpiles TypeScript itself (Deno). */
+  readonly transpiled: HookState["transpiled"];
   readonly emptyModuleUrl: string;
   readonly bundlerResolution: boolean;
   /** Removes the hooks (`module.register` hooks cannot be removed: Node offers no way). */
@@ -95,7 +97,13 @@ function registerHooks(
     const state = createHookState({ bundlerResolution, deno: isDeno, emptyModuleUrl, packageUrl: import.meta.url });
     const handle = api.registerHooks(createSyncHooks(state));
     if (probe()) {
-      return { ...base, mode: "registerHooks", markerResults: state.markerResults, deregister: () => handle.deregister() };
+      return {
+        ...base,
+        mode: "registerHooks",
+        markerResults: state.markerResults,
+        transpiled: state.transpiled,
+        deregister: () => handle.deregister(),
+      };
     }
     handle.deregister();
   }
@@ -104,7 +112,7 @@ function registerHooks(
       parentURL: import.meta.url,
       data: { bundlerResolution, emptyModuleUrl, packageUrl: import.meta.url, cacheDir: process.env.WORKFLOW_SANDBOX_CACHE_DIR },
     });
-    return { ...base, mode: "register", markerResults: undefined, deregister: () => {} };
+    return { ...base, mode: "register", markerResults: undefined, transpiled: undefined, deregister: () => {} };
   }
   const runtime = isDeno
     ? `Deno ${(globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno}`

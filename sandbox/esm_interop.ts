@@ -33,8 +33,25 @@ export function namespaceView(namespace: object): object {
 }
 
 /**
+ * Whether the runtime's namespace of a CommonJS module also exports `module.exports` (Node 23+
+ * and Deno do: https://github.com/nodejs/node/pull/53848). Answered by {@link detectCommonJsNamespaceShape}.
+ */
+let namespaceHasModuleExports = false;
+
+/**
+ * Imports an empty CommonJS file natively and records the shape of its namespace. Call once
+ * before the first run (the runner's `prepare` does).
+ */
+export async function detectCommonJsNamespaceShape(probeUrl: string): Promise<void> {
+  const namespace = (await import(probeUrl)) as object;
+  namespaceHasModuleExports = hasOwn(namespace, "module.exports");
+}
+
+/**
  * The view of a CommonJS module's `module.exports`, as Node presents it to `import`: `default` is
- * `module.exports`, and each own enumerable key is also a named export.
+ * `module.exports`, and each own enumerable key (`__esModule` included) is also a named export,
+ * whose value is copied when the view is made (after the module ran), as natively. Names sorted,
+ * as in a namespace.
  *
  * @example
  * ```ts
@@ -45,14 +62,34 @@ export function namespaceView(namespace: object): object {
  */
 export function commonJsView(exports: unknown): object {
   const view = marked();
+  const names = new Map<string, unknown>([["default", exports]]);
+  if (namespaceHasModuleExports) names.set("module.exports", exports);
   if ((typeof exports === "object" && exports !== null) || typeof exports === "function") {
     for (const key of keys(exports as object)) {
-      if (key === "default" || key === "__esModule") continue;
-      defineProperty(view, key, { enumerable: true, get: () => (exports as Record<string, unknown>)[key] });
+      if (key !== "default") names.set(key, (exports as Record<string, unknown>)[key]);
     }
+    if (hasOwn(exports as object, "__esModule")) names.set("__esModule", (exports as Record<string, unknown>).__esModule);
   }
-  defineProperty(view, "default", { enumerable: true, value: exports });
+  for (const name of [...names.keys()].sort()) {
+    defineProperty(view, name, { enumerable: true, writable: true, value: names.get(name) });
+  }
   return view;
+}
+
+/**
+ * The view of a JSON module: its only export is `default`, the parsed value (a JSON module has
+ * no named exports, whatever keys the object has).
+ *
+ * @example
+ * ```ts
+ * import { jsonModuleView } from "./esm_interop.ts";
+ * Object.keys(jsonModuleView({ a: 1 })); // ["default"]
+ * ```
+ */
+export function jsonModuleView(value: unknown): object {
+  const view = marked();
+  defineProperty(view, "default", { enumerable: true, value });
+  return freeze(view);
 }
 
 /** Whether an object already is an ES-module view (esbuild's own export objects are). */
@@ -63,7 +100,7 @@ export function isEsModuleView(value: unknown): boolean {
 
 function marked(): object {
   const view = Object.create(null);
-  defineProperty(view, "__esModule", { value: true });
+  defineProperty(view, "__esModule", { value: true, configurable: true });
   defineProperty(view, Symbol.toStringTag, { value: "Module" });
   return view;
 }

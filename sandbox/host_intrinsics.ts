@@ -17,6 +17,7 @@ export const {
   getOwnPropertyDescriptor,
   getPrototypeOf,
   ownKeys,
+  set: reflectSet,
 } = Reflect;
 
 /** Object helpers, captured. */

@@ -9,7 +9,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CompiledModule, Functor, ModuleKind } from "../loader/functor_compiler.ts";
 import type { LoaderServices } from "../loader/loader_services.ts";
 import type { PassthroughPolicy } from "./passthrough_policy.ts";
-import { resolveImport, resolveRequire } from "./module_resolver.ts";
+import { resolveImport, resolveRequire, runtimeTranspiled } from "./module_resolver.ts";
+
+/** Deno's transpiler version, part of the cache key of functors built from its output. */
+const RUNTIME_TRANSPILER = `deno@${(globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno}`;
 
 /** A module the sandbox can instantiate. */
 export interface ModuleRecord {
@@ -70,7 +73,7 @@ export class ModuleGraph {
     // Each module is loaded once (memoised); the walk remembers where it has been, so an import
     // cycle (zod has several) ends instead of waiting on itself.
     const visited = new Set<string>();
-    const visit = async (next: string): Promise<void> => {
+    const visit = async (next: string, optional = false): Promise<void> => {
       if (visited.has(next)) return;
       visited.add(next);
       let pending = this.#loading.get(next);
@@ -78,7 +81,13 @@ export class ModuleGraph {
         pending = this.#loadOne(next);
         this.#loading.set(next, pending);
       }
-      await Promise.all((await pending).map(visit));
+      try {
+        await Promise.all((await pending).map((edge) => visit(edge.url, edge.optional)));
+      } catch (error) {
+        // A literal dynamic import that cannot load fails only when the workflow reaches it, as
+        // natively: `import()` then calls load() again and gets the memoised rejection.
+        if (!optional) throw error;
+      }
     };
     await visit(url);
   }
@@ -109,15 +118,15 @@ export class ModuleGraph {
   }
 
   /** Loads one module and returns the sandboxed modules it imports (not yet loaded). */
-  async #loadOne(url: string): Promise<string[]> {
+  async #loadOne(url: string): Promise<Array<{ url: string; optional: boolean }>> {
     if (this.isPassthrough(url)) {
       await this.loadHost(url); // an entry point passed through (passthroughAllModules)
       return [];
     }
-    const record = this.records.get(url) ?? this.#compile(url);
+    const record = this.records.get(url) ?? this.#compile(url, await runtimeTranspiled(url));
     if (record.compiled) record.functor ??= await record.compiled.loadAsync();
     if (record.kind !== "esm") return [];
-    const next: string[] = [];
+    const next: Array<{ url: string; optional: boolean }> = [];
     const meta = record.compiled!.meta;
     for (const entry of meta.passthrough) {
       record.passthroughTargets.add(await resolveImport(entry, url));
@@ -141,12 +150,12 @@ export class ModuleGraph {
       }
       record.deps.set(specifier, target);
       if (this.isPassthrough(target, record)) await this.loadHost(target);
-      else next.push(target);
+      else next.push({ url: target, optional: !required.has(specifier) });
     }));
     return next;
   }
 
-  #compile(url: string): ModuleRecord {
+  #compile(url: string, runtimeJs?: string): ModuleRecord {
     const path = fileURLToPath(url);
     const base = { url, path, deps: new Map(), depErrors: new Map(), passthroughTargets: new Set<string>(), functor: undefined };
     let source: string;
@@ -160,7 +169,8 @@ export class ModuleGraph {
       record = { ...base, kind: "json", compiled: undefined, json: source };
     } else {
       const kind = this.#kindOf(path);
-      const compiled = this.#services.compiler.compile(path, source, kind, this.#services.tsSettings.forFile(path));
+      const runtime = runtimeJs === undefined ? undefined : { js: runtimeJs, transpiler: RUNTIME_TRANSPILER };
+      const compiled = this.#services.compiler.compile(path, source, kind, this.#services.tsSettings.forFile(path), runtime);
       record = { ...base, kind, compiled, json: undefined };
     }
     this.records.set(url, record);

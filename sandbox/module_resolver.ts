@@ -8,6 +8,7 @@ import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureRegistered } from "../loader/register.ts";
 import { encodeResolveRequest } from "../loader/resolve_marker.ts";
+import { SOURCE_PREFIX } from "../loader/hooks.ts";
 
 const BUILTINS = new Set(builtinModules);
 
@@ -33,6 +34,51 @@ export async function resolveImport(specifier: string, parentURL: string): Promi
   if (!result) throw new Error(`The resolve hook did not answer for '${specifier}' from '${parentURL}'`);
   if (result.error) throw result.error;
   return normalise(result.url!);
+}
+
+/**
+ * Resolves an ES module import synchronously, for `import.meta.resolve` in a sandboxed module.
+ * Node answers through its resolve hooks. Deno's `import.meta.resolve` skips the hooks but applies
+ * the project's import map itself; an answer the hook already gave for this parent is preferred.
+ *
+ * @example
+ * ```ts
+ * import { resolveImportSync } from "./module_resolver.ts";
+ * resolveImportSync("node:fs", import.meta.url); // "node:fs"
+ * ```
+ */
+export function resolveImportSync(specifier: string, parentURL: string): string {
+  const registration = ensureRegistered();
+  const marker = encodeResolveRequest(specifier, parentURL);
+  const results = registration.markerResults;
+  if (!results) return normalise(import.meta.resolve(marker));
+  const known = results.get(marker);
+  if (known?.error) throw known.error;
+  return normalise(known?.url ?? import.meta.resolve(specifier));
+}
+
+let transpileRequests = 0;
+
+/**
+ * The runtime's own JavaScript for a TypeScript file, where the runtime transpiles it (Deno,
+ * whose output carries an inline source map to the original); undefined elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { runtimeTranspiled } from "./module_resolver.ts";
+ * await runtimeTranspiled(new URL("./workflows.ts", import.meta.url).href); // a string on Deno
+ * ```
+ */
+export async function runtimeTranspiled(url: string): Promise<string | undefined> {
+  const results = ensureRegistered().transpiled;
+  if (!results || !/\.(ts|mts|tsx)$/.test(url)) return undefined;
+  const request = `${SOURCE_PREFIX}${url}#${++transpileRequests}`;
+  await import(request);
+  const result = results.get(request);
+  results.delete(request);
+  if (!result) return undefined;
+  if (result.error) throw result.error;
+  return result.source;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   hasOwn,
   hostGlobal,
   ownKeys,
+  reflectSet,
 } from "./host_intrinsics.ts";
 
 /** A run's global object and the values its functors receive as constants. */
@@ -23,6 +24,11 @@ export interface PerRunGlobal {
   readonly constants: readonly unknown[];
   /** The scope for CommonJS (sloppy) modules: implicit global assignments land on `global`. */
   readonly sloppyScope: object;
+  /**
+   * The scope for ES modules: `global`, plus the names the host global gained after the sandbox
+   * captured it, which resolve to the run (as absent) instead of the host's values.
+   */
+  readonly strictScope: object;
 }
 
 const ECMASCRIPT = new Set(ECMASCRIPT_GLOBALS);
@@ -58,6 +64,11 @@ const TEMPLATE: PropertyDescriptorMap = (() => {
   }
   return descriptors;
 })();
+
+// The host's global names when the sandbox captured it: a name the host gains later (a native
+// run's `globalThis.x = 1`, a library's lazy polyfill) is not the run's.
+const CAPTURED_KEYS: ReadonlySet<PropertyKey> = new Set(ownKeys(hostGlobal));
+const isLateHostName = (key: PropertyKey): boolean => key in hostGlobal && !CAPTURED_KEYS.has(key);
 
 // Names that browsers and Deno define as getters returning the global itself (Deno's `self` is
 // one); calling these getters once has no side effect, unlike arbitrary host getters.
@@ -98,15 +109,30 @@ export function createPerRunGlobal(overrides: GlobalOverrides): PerRunGlobal {
     });
   }
   const constants = ECMASCRIPT_GLOBALS.map((name) => (name === "globalThis" ? global : global[name]));
-  return { global, constants, sloppyScope: createSloppyScope(global) };
+  return { global, constants, sloppyScope: createSloppyScope(global), strictScope: createStrictScope(global) };
 }
 
 function createSloppyScope(global: Record<PropertyKey, unknown>): object {
   return new Proxy(global, {
-    // Names the host does not define are claimed by the run, so that `x = 1` in sloppy code
-    // creates a run global rather than a host global. Host names the run deleted fall through.
-    has: (target, key) => typeof key === "string" && (key in target || !(key in hostGlobal)),
+    // Names the host did not define when captured are claimed by the run, so that `x = 1` in
+    // sloppy code creates a run global rather than a host global. Captured host names the run
+    // deleted fall through.
+    has: (target, key) => typeof key === "string" && (key in target || !CAPTURED_KEYS.has(key)),
     get: (target, key) => (key === Symbol.unscopables ? undefined : target[key]),
+  });
+}
+
+function createStrictScope(global: Record<PropertyKey, unknown>): object {
+  return new Proxy(global, {
+    // A late host name would otherwise fall through the `with` to the host global: reads would
+    // see the host's value and strict assignments would write it.
+    has: (target, key) => key in target || isLateHostName(key),
+    get: (target, key) => (key === Symbol.unscopables ? undefined : target[key]),
+    // Strict code assigning a name the run does not have: a ReferenceError, as in a fresh process.
+    set: (target, key, value) => {
+      if (!(key in target)) throw new ReferenceError(`${String(key)} is not defined`);
+      return reflectSet(target, key, value);
+    },
   });
 }
 

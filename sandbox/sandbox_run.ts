@@ -4,11 +4,11 @@
  * `prepare`, and a functor call evaluates a module body in microseconds.
  * @module
  */
-import { createRequire } from "node:module";
+import Module, { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ModuleGraph, ModuleRecord } from "./module_graph.ts";
-import { commonJsView, namespaceView } from "./esm_interop.ts";
-import { resolveImport } from "./module_resolver.ts";
+import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
+import { resolveImport, resolveImportSync } from "./module_resolver.ts";
 import { createPerRunGlobal, type GlobalOverrides, type PerRunGlobal } from "./per_run_global.ts";
 import type { RunSlotValue } from "./current_run.ts";
 import { apply, create, defineProperty, freeze } from "./host_intrinsics.ts";
@@ -27,8 +27,19 @@ export interface SandboxRunOptions {
   readonly host?: unknown;
 }
 
+/** The `module` object a CommonJS body receives: the fields of Node's `Module` that code reads. */
+interface ModuleObject {
+  exports: unknown;
+  readonly id: string;
+  readonly filename: string;
+  readonly path: string;
+  loaded: boolean;
+  readonly children: ModuleObject[];
+  readonly paths: string[];
+}
+
 interface Instance {
-  readonly module: { exports: unknown };
+  readonly module: ModuleObject;
   error: unknown;
   failed: boolean;
   esmView: object | undefined;
@@ -64,6 +75,7 @@ export class SandboxRun implements RunSlotValue {
   readonly globals: PerRunGlobal;
   readonly #graph: ModuleGraph;
   readonly #instances = new Map<string, Instance>();
+  readonly #requireCache: Record<string, ModuleObject> = create(null);
   readonly #pending: PendingImport[] = [];
   readonly #filter: HostModuleFilter | undefined;
 
@@ -117,7 +129,17 @@ export class SandboxRun implements RunSlotValue {
       if (existing.failed) throw existing.error;
       return existing; // a cycle, or a second import: the same instance, as natively
     }
-    const instance: Instance = { module: { exports: {} }, error: undefined, failed: false, esmView: undefined };
+    const module: ModuleObject = {
+      exports: {},
+      id: record.path,
+      filename: record.path,
+      path: dirname(record.path),
+      loaded: false,
+      children: [],
+      paths: record.kind === "cjs" ? nodeModulePaths(dirname(record.path)) : [],
+    };
+    const instance: Instance = { module, error: undefined, failed: false, esmView: undefined };
+    this.#requireCache[record.path] = module;
     this.#instances.set(record.url, instance);
     if (record.kind === "json") {
       try {
@@ -130,10 +152,14 @@ export class SandboxRun implements RunSlotValue {
     }
     const functor = record.functor ??= record.compiled!.load();
     const esm = record.kind === "esm";
-    const scope = esm ? this.globals.global : this.globals.sloppyScope;
+    const scope = esm ? this.globals.strictScope : this.globals.sloppyScope;
     const require = this.#requireFor(record);
     try {
-      const body = apply(functor(scope), undefined, this.globals.constants as unknown[]);
+      const body = apply(functor(scope), undefined, [
+        ...this.globals.constants,
+        record.compiled!.meta.usesImportMeta ? this.#importMeta(record) : undefined,
+        (specifier: unknown) => this.#dynamicImport(record, specifier),
+      ]);
       body.call(
         esm ? undefined : instance.module.exports,
         instance.module.exports,
@@ -141,20 +167,22 @@ export class SandboxRun implements RunSlotValue {
         instance.module,
         record.path,
         dirname(record.path),
-        record.compiled!.meta.usesImportMeta ? this.#importMeta(record) : undefined,
-        (specifier: unknown) => this.#dynamicImport(record, specifier),
       );
     } catch (error) {
       instance.failed = true;
       instance.error = error;
       throw error;
     }
+    instance.module.loaded = true;
     return instance;
   }
 
   #requireFor(record: ModuleRecord): (specifier: string) => unknown {
     const require = (specifier: string) => this.#require(record, specifier);
     if (record.kind === "cjs") {
+      // The run's own modules by path, as Node's `require.cache` holds the process's.
+      defineProperty(require, "cache", { value: this.#requireCache });
+      defineProperty(require, "main", { value: undefined });
       // CommonJS code also calls require.resolve (to locate data files, mostly).
       defineProperty(require, "resolve", {
         value: (specifier: string) => {
@@ -197,7 +225,11 @@ export class SandboxRun implements RunSlotValue {
   #esmView(record: ModuleRecord, instance: Instance): object {
     if (instance.esmView) return instance.esmView;
     const exports = instance.module.exports;
-    instance.esmView = record.kind === "esm" ? exports as object : commonJsView(exports);
+    instance.esmView = record.kind === "esm"
+      ? exports as object
+      : record.kind === "json"
+      ? jsonModuleView(exports)
+      : commonJsView(exports);
     return instance.esmView;
   }
 
@@ -207,7 +239,14 @@ export class SandboxRun implements RunSlotValue {
     meta.filename = record.path;
     meta.dirname = dirname(record.path);
     meta.main = false;
-    meta.resolve = (specifier: string) => record.deps.get(specifier) ?? new URL(specifier, record.url).href;
+    meta.resolve = (specifier: string) => {
+      const known = record.deps.get(specifier);
+      if (known !== undefined) return known;
+      // A relative or absolute URL resolves against the module; a bare specifier (a package, an
+      // import-map entry) needs the runtime's resolver, as natively.
+      if (/^(\.{0,2}\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(specifier)) return new URL(specifier, record.url).href;
+      return resolveImportSync(specifier, record.url);
+    };
     return freeze(meta);
   }
 
@@ -247,3 +286,7 @@ function hostRequire(record: ModuleRecord): NodeJS.Require {
   if (!require) hostRequires.set(record, require = createRequire(record.path));
   return require;
 }
+
+// Node's own list of node_modules folders above a directory (Module._nodeModulePaths).
+const nodeModulePaths = (dir: string): string[] =>
+  (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);

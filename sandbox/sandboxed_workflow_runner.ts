@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ensureRegistered } from "../loader/register.ts";
 import { type LoaderServices, sharedLoaderServices } from "../loader/loader_services.ts";
+import { detectCommonJsNamespaceShape } from "./esm_interop.ts";
 import { runExclusive } from "./activation_queue.ts";
 import { enterRun } from "./current_run.ts";
 import { hostNow, nextMacrotask } from "./host_intrinsics.ts";
@@ -123,6 +124,7 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
 
   async prepare(definition: WorkflowDefinition): Promise<void> {
     try {
+      await detectCommonJsNamespaceShape(pathToFileURL(join(ensureRegistered().root, "sandbox", "_cjs_namespace_probe.cjs")).href);
       await this.#graph.load(definition.moduleUrl);
       const instance = await this.#create({ definition }, true);
       if (!workflowBrand(instance.workflow)) {

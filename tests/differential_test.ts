@@ -59,6 +59,33 @@ const CHECKS: Record<string, FixtureChecks> = {
 };
 
 /**
+ * Output keys where the sandbox is known to differ from native, listed in README "Known limits".
+ * The test asserts they still differ, so fixing a limit makes it fail and the entry must go.
+ * - A sandboxed ES module namespace is an ordinary object in export order (not sorted, not tagged
+ *   "Module"), and an ambiguous `export *` name resolves to the first source instead of being
+ *   left out: esbuild's CommonJS form of `export *` copies names.
+ * - `import * as ns` and `import()` of one module give equal but distinct objects: esbuild's
+ *   `__toESM` copies the namespace for each importer.
+ */
+const KNOWN_LIMITS: Record<string, readonly string[]> = {
+  export_star: ["keys", "hasAmbiguous", "tag"],
+  dynamic_import_literal: ["staticAndDynamicNamespace"],
+};
+
+/** Splits an output into the known-limit keys and the rest. */
+function splitKnown(name: string, output: unknown): [unknown, Record<string, unknown>] {
+  const known = KNOWN_LIMITS[name];
+  if (!known || typeof output !== "object" || output === null) return [output, {}];
+  const rest: Record<string, unknown> = { ...(output as Record<string, unknown>) };
+  const limited: Record<string, unknown> = {};
+  for (const key of known) {
+    limited[key] = rest[key];
+    delete rest[key];
+  }
+  return [rest, limited];
+}
+
+/**
  * `assert.deepEqual`, with a message that shows each differing top-level entry as JSON: uvu
  * prints no diff for Deno's assertion errors, and a per-key line reads well on every runtime.
  */
@@ -165,11 +192,16 @@ for (const name of fixtureNames()) {
     let native: unknown;
     try {
       native = await (definition.hostExport as () => Promise<unknown>)();
-      assertSameOutput(first, native, "first sandboxed run differs from the native run");
+      const [firstComparable, firstLimited] = splitKnown(name, first);
+      const [nativeComparable, nativeLimited] = splitKnown(name, native);
+      assertSameOutput(firstComparable, nativeComparable, "first sandboxed run differs from the native run");
+      for (const key of KNOWN_LIMITS[name] ?? []) {
+        assert.notDeepEqual(firstLimited[key], nativeLimited[key], `known limit '${key}' of ${name} is fixed: remove it from KNOWN_LIMITS and README`);
+      }
       const afterNative = hostGlobalState();
       const third = await runSandboxed(runner, definition);
       assertHostGlobalUnchanged(afterNative, "a sandboxed run after the native run");
-      assertSameOutput(third, native, "a sandboxed run after the native run differs from it (host global state reached the run)");
+      assertSameOutput(splitKnown(name, third)[0], nativeComparable, "a sandboxed run after the native run differs from it (host global state reached the run)");
     } finally {
       for (const key of Reflect.ownKeys(globalThis)) {
         if (!initial.has(key)) delete (globalThis as Record<PropertyKey, unknown>)[key];
