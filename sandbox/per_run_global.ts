@@ -67,7 +67,7 @@ const TEMPLATE: PropertyDescriptorMap = (() => {
 
 // The host's global names when the sandbox captured it: a name the host gains later (a native
 // run's `globalThis.x = 1`, a library's lazy polyfill) is not the run's.
-const CAPTURED_KEYS: ReadonlySet<PropertyKey> = new Set(ownKeys(hostGlobal));
+export const CAPTURED_KEYS: ReadonlySet<PropertyKey> = new Set(ownKeys(hostGlobal));
 const isLateHostName = (key: PropertyKey): boolean => key in hostGlobal && !CAPTURED_KEYS.has(key);
 
 // Names that browsers and Deno define as getters returning the global itself (Deno's `self` is
