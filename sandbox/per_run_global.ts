@@ -80,8 +80,8 @@ const SELF_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) => {
   return descriptor.value === hostGlobal;
 });
 
-/** Replacement values for one run (restricted `Date`, per-run `Math`, ...). */
-export type GlobalOverrides = Readonly<Record<string, unknown>>;
+/** Replacement properties for one run (restricted `Date`, per-run `Math`, checked getters). */
+export type GlobalOverrides = Readonly<Record<string, PropertyDescriptor>>;
 
 /**
  * Creates a run's global object.
@@ -100,15 +100,21 @@ export function createPerRunGlobal(overrides: GlobalOverrides): PerRunGlobal {
     defineProperty(global, key, { value: global, writable: true, configurable: true, enumerable: false });
   }
   for (const name in overrides) {
+    const descriptor = overrides[name];
     const existing = getOwnPropertyDescriptor(global, name);
-    defineProperty(global, name, {
-      value: overrides[name],
-      writable: existing?.writable ?? true,
-      configurable: existing?.configurable ?? true,
-      enumerable: existing?.enumerable ?? false,
-    });
+    if ("value" in descriptor && existing && "value" in existing) {
+      // Keep the attributes the template gave the name (ECMAScript globals are read-only).
+      defineProperty(global, name, { ...existing, value: descriptor.value });
+    } else {
+      defineProperty(global, name, descriptor);
+    }
   }
-  const constants = ECMASCRIPT_GLOBALS.map((name) => (name === "globalThis" ? global : global[name]));
+  // Constants are read without running getters: a checked getter runs when code reads the name.
+  const constants = ECMASCRIPT_GLOBALS.map((name) => {
+    if (name === "globalThis") return global;
+    const descriptor = getOwnPropertyDescriptor(global, name);
+    return descriptor === undefined ? undefined : "value" in descriptor ? descriptor.value : descriptor.get?.call(global);
+  });
   return { global, constants, sloppyScope: createSloppyScope(global), strictScope: createStrictScope(global) };
 }
 

@@ -16,6 +16,19 @@ import { apply, create, defineProperty, freeze } from "./host_intrinsics.ts";
 /** A passed-through module as one run will see it (restrictions may replace members). */
 export type HostModuleFilter = (url: string, value: unknown, view: "esm" | "cjs") => unknown;
 
+/** A module reached by a run: the restriction layer may refuse it or warn. */
+export interface ModuleEvent {
+  readonly url: string;
+  /** The host's instance rather than a per-run one. */
+  readonly passthrough: boolean;
+  /** First time this run reaches it. */
+  readonly first: boolean;
+  /** Reached through `import()`. */
+  readonly dynamic: boolean;
+  /** Reached while the run's modules are first evaluated. */
+  readonly importing: boolean;
+}
+
 /** Options of {@link SandboxRun}. */
 export interface SandboxRunOptions {
   readonly graph: ModuleGraph;
@@ -25,6 +38,10 @@ export interface SandboxRunOptions {
   readonly hostModuleFilter?: HostModuleFilter;
   /** Host data for the worker, reachable through the current-run slot. */
   readonly host?: unknown;
+  /** The workflow type, for warnings. */
+  readonly workflowName?: string;
+  /** Called for every module the run reaches (restrictions, import notifications). */
+  readonly onModule?: (event: ModuleEvent) => void;
 }
 
 /** The `module` object a CommonJS body receives: the fields of Node's `Module` that code reads. */
@@ -72,17 +89,24 @@ export class SandboxRun implements RunSlotValue {
   readonly host: unknown;
   /** Depth of `workflow.unsafe.importsPassedThrough()` calls in progress. */
   passthroughDepth = 0;
+  /** Depth of `workflow.unsafe.sandboxUnrestricted()` calls in progress (synchronous part). */
+  unrestrictedDepth = 0;
+  readonly workflowName: string;
   readonly globals: PerRunGlobal;
   readonly #graph: ModuleGraph;
   readonly #instances = new Map<string, Instance>();
   readonly #requireCache: Record<string, ModuleObject> = create(null);
   readonly #pending: PendingImport[] = [];
   readonly #filter: HostModuleFilter | undefined;
+  readonly #onModule: ((event: ModuleEvent) => void) | undefined;
+  readonly #reached = new Set<string>();
 
   constructor(options: SandboxRunOptions) {
     this.#graph = options.graph;
     this.host = options.host;
     this.#filter = options.hostModuleFilter;
+    this.#onModule = options.onModule;
+    this.workflowName = options.workflowName ?? "";
     this.globals = createPerRunGlobal(options.overrides ?? {});
   }
 
@@ -201,7 +225,9 @@ export class SandboxRun implements RunSlotValue {
       if (record.depErrors.has(specifier)) throw record.depErrors.get(specifier);
       url = this.#graph.resolveRequire(record, specifier);
     }
-    if (this.passthroughDepth > 0 || this.#graph.isPassthrough(url, record)) {
+    const passthrough = this.passthroughDepth > 0 || this.#graph.isPassthrough(url, record);
+    this.#notify(url, passthrough, false);
+    if (passthrough) {
       if (esm) {
         const namespace = this.#graph.hostNamespaces.get(url);
         if (namespace) return this.#hostView(url, namespace, "esm");
@@ -211,6 +237,13 @@ export class SandboxRun implements RunSlotValue {
     const target = this.#graph.compileSync(url);
     const instance = this.#instantiate(target);
     return esm ? this.#esmView(target, instance) : instance.module.exports;
+  }
+
+  #notify(url: string, passthrough: boolean, dynamic: boolean): void {
+    if (!this.#onModule) return;
+    const first = !this.#reached.has(url);
+    if (first) this.#reached.add(url);
+    this.#onModule({ url, passthrough, first, dynamic, importing: this.importing });
   }
 
   #hostView(url: string, value: unknown, kind: "esm" | "cjs" | "esm-from-cjs"): unknown {
@@ -270,7 +303,9 @@ export class SandboxRun implements RunSlotValue {
       url = record.kind === "esm" ? await resolveImport(specifier, record.url) : this.#graph.resolveRequire(record, specifier);
       record.deps.set(specifier, url);
     }
-    if (request.passthrough || this.#graph.isPassthrough(url, record)) {
+    const passthrough = request.passthrough || this.#graph.isPassthrough(url, record);
+    this.#notify(url, passthrough, true);
+    if (passthrough) {
       return this.#hostView(url, await this.#graph.loadHost(url), "esm");
     }
     await this.#graph.load(url);

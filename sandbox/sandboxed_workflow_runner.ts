@@ -3,7 +3,6 @@
  * through, and a global object of its own.
  * @module
  */
-import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ensureRegistered } from "../loader/register.ts";
@@ -17,7 +16,10 @@ import { DeadlockError } from "./deadlock_error.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "./mutation_report.ts";
 import { createPassthroughPolicy } from "./passthrough_policy.ts";
-import { SandboxRun, type SandboxRunOptions } from "./sandbox_run.ts";
+import { SandboxRun } from "./sandbox_run.ts";
+import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+import { createRestrictionLayer } from "./restriction_layer.ts";
+import { deduplicated, logWarning, type SandboxWarning } from "./sandbox_warning.ts";
 import { type WorkflowDefinition, workflowBrand } from "./workflow_definition.ts";
 import { locateInStack } from "./workflow_location.ts";
 import type {
@@ -31,47 +33,34 @@ import type {
 } from "./workflow_runner.ts";
 import { WorkflowValidationError } from "./workflow_validation_error.ts";
 
-/** The part of `SandboxRestrictions` the module layer reads. */
-export interface PassthroughRestrictions {
-  readonly passthroughModules: Iterable<string>;
-  readonly passthroughAllModules: boolean;
-}
-
-/**
- * Per-run additions made by the restriction layer. Restricted values find their run through the
- * current-run slot when called, so they are made before the run exists.
- */
-export interface RunDecorator {
-  /** Replacement globals for a new run. */
-  globals?(): SandboxRunOptions["overrides"];
-  /** How a new run sees passed-through modules. */
-  hostModuleFilter?(): SandboxRunOptions["hostModuleFilter"];
-}
-
 /** Options of {@link SandboxedWorkflowRunner}. */
 export interface SandboxedWorkflowRunnerOptions {
   /**
-   * What is passed through.
-   * @default every Node/Deno built-in and workflow-sandbox itself
+   * What is passed through and what is restricted. A plain object with only the passthrough
+   * fields passes modules through without restricting anything (used by tests and benchmarks).
+   * @default SandboxRestrictions.default
    */
-  readonly restrictions?: PassthroughRestrictions & { readonly decorator?: RunDecorator };
+  readonly restrictions?:
+    | SandboxRestrictions
+    | { readonly passthroughModules: Iterable<string>; readonly passthroughAllModules: boolean };
   /**
    * Report writes to shared objects after each activation: `true`, `false`, or a sampling rate
    * between 0 and 1. `prepare` always reports.
    * @default false
    */
   readonly mutationReport?: boolean | number;
-  /** Receives mutation warnings. @default console.warn */
-  readonly onWarning?: (warning: MutationWarning & { workflow: string }) => void;
+  /**
+   * Receives warnings (restricted accesses even when caught, nondeterminism warnings, import
+   * notifications, mutations), each once per workflow type and rule.
+   * @default a line on the console
+   */
+  readonly onWarning?: (warning: SandboxWarning) => void;
   /** The loader's services. @default one set per process */
   readonly services?: LoaderServices;
 }
 
 /** The default passthrough: built-ins and this package. */
-export const DEFAULT_PASSTHROUGH: readonly string[] = Object.freeze([
-  ...new Set(builtinModules.map((name) => name.replace(/^node:/, ""))),
-  "workflow-sandbox",
-]);
+export const DEFAULT_PASSTHROUGH: readonly string[] = Object.freeze([...SandboxRestrictions.passthroughModulesDefault]);
 
 /**
  * Runs workflows in the sandbox.
@@ -90,12 +79,13 @@ export const DEFAULT_PASSTHROUGH: readonly string[] = Object.freeze([
 export class SandboxedWorkflowRunner implements WorkflowRunner {
   readonly #graph: ModuleGraph;
   readonly #options: SandboxedWorkflowRunnerOptions;
-  readonly #decorator: RunDecorator | undefined;
+  readonly #layer: ReturnType<typeof createRestrictionLayer> | undefined;
+  readonly #warn: (warning: SandboxWarning) => void;
 
   constructor(options: SandboxedWorkflowRunnerOptions = {}) {
     const registration = ensureRegistered();
     const services = options.services ?? sharedLoaderServices();
-    const restrictions = options.restrictions ?? { passthroughModules: DEFAULT_PASSTHROUGH, passthroughAllModules: false };
+    const restrictions = options.restrictions ?? SandboxRestrictions.default;
     const modules = [...restrictions.passthroughModules];
     const self = modules.indexOf("workflow-sandbox");
     if (self >= 0) {
@@ -114,7 +104,15 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
     });
     this.#graph = new ModuleGraph(services, policy);
     this.#options = options;
-    this.#decorator = restrictions.decorator;
+    this.#warn = deduplicated(options.onWarning ?? logWarning);
+    this.#layer = restrictions instanceof SandboxRestrictions
+      ? createRestrictionLayer({
+        restrictions,
+        isSandboxedFile: (path) => this.#isSandboxed(path),
+        scopes: services.scopes,
+        warn: this.#warn,
+      })
+      : undefined;
   }
 
   /** The module graph (for the `check` command and tests). */
@@ -149,11 +147,14 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
   async #create(details: WorkflowInstanceDetails, validating: boolean): Promise<WorkflowInstance> {
     const { definition } = details;
     await this.#graph.load(definition.moduleUrl);
+    const layer = this.#layer?.createRun();
     const run = new SandboxRun({
       graph: this.#graph,
       host: details.host,
-      overrides: this.#decorator?.globals?.(),
-      hostModuleFilter: this.#decorator?.hostModuleFilter?.(),
+      workflowName: definition.name,
+      overrides: layer?.globals,
+      hostModuleFilter: layer?.hostModuleFilter,
+      onModule: layer?.onModule,
     });
     const leave = enterRun(run);
     let namespace: Record<string, unknown>;
@@ -164,11 +165,16 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
       leave();
     }
     const report = validating || this.#sampled();
-    return new SandboxedInstance(run, namespace[definition.exportName], report ? this.#watched() : undefined, (w) => {
-      const warning = { ...w, workflow: definition.name };
-      if (this.#options.onWarning) this.#options.onWarning(warning);
-      else console.warn(`workflow-sandbox: workflow "${definition.name}" wrote to shared ${w.module} object ${w.property} (${w.change})`);
-    });
+    return new SandboxedInstance(run, namespace[definition.exportName], report ? this.#watched() : undefined, (w) =>
+      this.#warn({
+        kind: "mutation",
+        workflow: definition.name,
+        rule: `${w.module} ${w.property}`,
+        message: `wrote to shared ${w.module} object ${w.property} (${w.change})`,
+        module: w.module,
+        property: w.property,
+        change: w.change,
+      }));
   }
 
   #sampled(): boolean {

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { z as hostZ } from "zod";
-import * as hostFs from "node:fs";
+import * as hostPath from "node:path";
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -135,11 +135,11 @@ async function runOnce(runner: SandboxedWorkflowRunner, definition: WorkflowDefi
   return await results[0];
 }
 
-test("built-ins pass through by default, bare and node: alike", async () => {
+test("built-ins pass through by default, bare and node: alike (unrestricted members by identity)", async () => {
   const definitions = await passthroughDefinitions();
   const result = await runOnce(new SandboxedWorkflowRunner(), definitions.get("identities")!);
-  assert.equal(result.fsBare, hostFs.default);
-  assert.equal((result.fsNode as typeof hostFs).readFileSync, hostFs.readFileSync);
+  assert.equal(result.joinBare, hostPath.join);
+  assert.equal(result.joinNode, hostPath.join);
 });
 
 test("a package is sandboxed unless passed through; passed through, it is the host's by identity", async () => {
@@ -241,7 +241,15 @@ test("the mutation report names a write to a shared built-in", async () => {
   try {
     const { mutations } = await instance.activate([(wf) => (wf as () => Promise<string>)()]);
     assert.deepEqual(mutations, [{ module: "built-in", property: "Array.prototype.leakyHelper", change: "added" }]);
-    assert.deepEqual(warnings, [{ module: "built-in", property: "Array.prototype.leakyHelper", change: "added", workflow: "writesBuiltIn" }]);
+    assert.deepEqual(warnings, [{
+      kind: "mutation",
+      workflow: "writesBuiltIn",
+      rule: "built-in Array.prototype.leakyHelper",
+      message: "wrote to shared built-in object Array.prototype.leakyHelper (added)",
+      module: "built-in",
+      property: "Array.prototype.leakyHelper",
+      change: "added",
+    }]);
   } finally {
     delete (Array.prototype as unknown as Record<string, unknown>).leakyHelper;
   }

@@ -1,0 +1,142 @@
+/**
+ * Applies a runner's `SandboxRestrictions` to each run: the run's global object gets restricted
+ * values (rule tables in sandbox/default_rules.ts, values from sandbox/restricted_values.ts),
+ * passed-through built-ins are seen through restricted namespaces, `invalidModules` refuses
+ * imports, and the import notification policy warns or raises.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { RestrictedWorkflowAccessError, UnintentionalPassthroughError } from "./errors.ts";
+import { currentRun } from "./current_run.ts";
+import { getOwnPropertyDescriptor, hostGlobal } from "./host_intrinsics.ts";
+import { hasImportNotificationFlag, SandboxImportNotificationPolicy } from "./import_notification_policy.ts";
+import { CAPTURED_KEYS, type GlobalOverrides } from "./per_run_global.ts";
+import { type RestrictionContext, type RestrictionHit, RunRestrictions } from "./restricted_values.ts";
+import { canonicalModuleId, GLOBAL_ROOT } from "./rule_path.ts";
+import type { SandboxRestrictions } from "./sandbox_restrictions.ts";
+import type { HostModuleFilter, ModuleEvent, SandboxRun } from "./sandbox_run.ts";
+import type { SandboxWarning } from "./sandbox_warning.ts";
+import { isSandboxUnrestricted } from "./unsafe.ts";
+import { locateInStack } from "./workflow_location.ts";
+import type { createPackageScopes } from "../loader/package_scope.ts";
+
+/** What a run gets from the layer. */
+export interface RunLayer {
+  readonly globals: GlobalOverrides;
+  readonly hostModuleFilter: HostModuleFilter;
+  readonly onModule: (event: ModuleEvent) => void;
+}
+
+/** Options of {@link createRestrictionLayer}. */
+export interface RestrictionLayerOptions {
+  readonly restrictions: SandboxRestrictions;
+  /** Whether a file is a sandboxed module (for the workflow file:line of a hit). */
+  readonly isSandboxedFile: (path: string) => boolean;
+  readonly scopes: ReturnType<typeof createPackageScopes>;
+  /** Where warnings go (already deduplicated by the caller). */
+  readonly warn: (warning: SandboxWarning) => void;
+}
+
+/**
+ * Creates the restriction layer of one runner.
+ *
+ * @example
+ * ```ts
+ * import { createRestrictionLayer } from "./restriction_layer.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * import { createPackageScopes } from "../loader/package_scope.ts";
+ * const layer = createRestrictionLayer({
+ *   restrictions: SandboxRestrictions.default,
+ *   isSandboxedFile: () => false,
+ *   scopes: createPackageScopes(),
+ *   warn: console.warn,
+ * });
+ * const { globals } = layer.createRun();
+ * ```
+ */
+export function createRestrictionLayer(options: RestrictionLayerOptions): { createRun(): RunLayer } {
+  const { restrictions } = options;
+  const root = restrictions.invalidModuleMembers;
+  const runOf = () => currentRun() as SandboxRun | undefined;
+  const ctx: RestrictionContext = {
+    get isRuntime() {
+      const run = runOf();
+      return run === undefined || !run.importing;
+    },
+    get unrestricted() {
+      return isSandboxUnrestricted();
+    },
+    report(hit: RestrictionHit) {
+      const run = runOf();
+      if (!run?.sandboxed) return;
+      options.warn({
+        kind: hit.warning ? "nondeterminism-warning" : "restricted-access",
+        workflow: run.workflowName,
+        message: hit.message,
+        rule: hit.rule,
+        location: hit.location,
+      });
+    },
+    locate() {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40;
+      const stack = new Error().stack;
+      Error.stackTraceLimit = limit;
+      return locateInStack(stack, options.isSandboxedFile);
+    },
+  };
+
+  // Which host globals have rules: found once per runner with a probe run.
+  const probe = new RunRestrictions(root, ctx);
+  const restrictedGlobals: Array<[string, PropertyDescriptor]> = [];
+  for (const key of CAPTURED_KEYS) {
+    if (typeof key !== "string") continue;
+    const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
+    const restricted = probe.property([GLOBAL_ROOT, key], descriptor, hostGlobal);
+    const unchanged = restricted === descriptor ||
+      ("value" in restricted && "value" in descriptor && restricted.value === descriptor.value);
+    if (!unchanged) restrictedGlobals.push([key, descriptor]);
+  }
+
+  const policy = restrictions.importNotificationPolicy;
+  const moduleId = (url: string): string | undefined => {
+    if (url.startsWith("node:")) return canonicalModuleId(url);
+    if (url.startsWith("npm:")) return url.slice(4).replace(/^\/+/, "").replace(/@[^/]*$|@[^/]*(?=\/)/, "");
+    if (!url.startsWith("file:")) return undefined;
+    return options.scopes.named(fileURLToPath(url))?.name;
+  };
+
+  return {
+    createRun() {
+      const run = new RunRestrictions(root, ctx);
+      const globals: Record<string, PropertyDescriptor> = {};
+      for (const [key, descriptor] of restrictedGlobals) {
+        globals[key] = run.property([GLOBAL_ROOT, key], descriptor, hostGlobal);
+      }
+      return {
+        globals,
+        hostModuleFilter: (url, value) => (url.startsWith("node:") ? run.namespace(url, value as object) : value),
+        onModule(event) {
+          const id = moduleId(event.url);
+          if (id !== undefined && !ctx.unrestricted && restrictions.invalidModules.matchAccess(ctx, [id])) {
+            throw new RestrictedWorkflowAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
+          }
+          if (event.passthrough || !event.first) return;
+          const workflow = runOf()?.workflowName ?? "";
+          if (event.dynamic && !event.importing && hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_DYNAMIC_IMPORT)) {
+            options.warn({ kind: "dynamic-import", workflow, rule: event.url, message: `Module ${event.url} was imported after initial workflow load.` });
+          }
+          // A third-party package instantiated per run was probably meant to be passed through.
+          const packaged = event.url.startsWith("file:") && /\/node_modules\//.test(event.url) && id !== undefined;
+          if (!packaged) return;
+          if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.RAISE_ON_UNINTENTIONAL_PASSTHROUGH)) {
+            throw new UnintentionalPassthroughError(id);
+          }
+          if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_UNINTENTIONAL_PASSTHROUGH)) {
+            options.warn({ kind: "unintentional-passthrough", workflow, rule: id, message: `Module ${id} was not intentionally passed through to the sandbox.` });
+          }
+        },
+      };
+    },
+  };
+}
