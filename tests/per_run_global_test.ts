@@ -41,7 +41,7 @@ test("ECMAScript globals are constants: writing one fails loudly instead of bein
 
 test("overrides replace values for one run and the constants follow them", () => {
   const fakeMath = { ...Math };
-  const run = createPerRunGlobal({ Math: fakeMath });
+  const run = createPerRunGlobal({ Math: { value: fakeMath } });
   assert.equal(run.global.Math, fakeMath);
   assert.equal(run.constants[ECMASCRIPT_GLOBALS.indexOf("Math")], fakeMath);
   assert.equal(run.constants[ECMASCRIPT_GLOBALS.indexOf("globalThis")], run.global);
