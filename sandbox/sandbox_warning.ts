@@ -51,5 +51,6 @@ export function deduplicated(sink: (warning: SandboxWarning) => void): (warning:
 
 /** The default sink: one line on the console. */
 export function logWarning(warning: SandboxWarning): void {
-  console.warn(`workflow-sandbox: [${warning.workflow}] ${warning.message}${warning.location ? ` (at ${warning.location})` : ""}`);
+  const where = warning.location && !warning.message.includes(warning.location) ? ` (at ${warning.location})` : "";
+  console.warn(`workflow-sandbox: [${warning.workflow}] ${warning.message}${where}`);
 }

@@ -17,13 +17,11 @@ const retry = { initialInterval: 20, maximumInterval: 100 };
 /** The fixed workflow module: the marked line replaced, imports made absolute. */
 function writeFix(folder: string): URL {
   const mod = pathToFileURL(fileURLToPath(new URL("../mod.ts", import.meta.url))).href;
-  const errors = pathToFileURL(fileURLToPath(new URL("../sandbox/errors.ts", import.meta.url))).href;
   const source = readFileSync(broken, "utf8")
     .split("\n")
     .map((line) => (line.includes("// FIX: ") ? `  ${line.slice(line.indexOf("// FIX: ") + 8)}` : line))
     .join("\n")
-    .replace(`from "workflow-sandbox"`, `from ${JSON.stringify(mod)}`)
-    .replace(`from "../../../../sandbox/errors.ts"`, `from ${JSON.stringify(errors)}`);
+    .replace(`from "workflow-sandbox"`, `from ${JSON.stringify(mod)}`);
   const path = join(folder, "workflows_fixed.ts");
   writeFileSync(path, source);
   return pathToFileURL(path);

@@ -146,8 +146,14 @@ export class Worker {
       );
     }
     const debugMode = parsed.debugMode ?? readDebugEnv();
+    const logger = parsed.logger ?? new DefaultLogger("INFO");
     const runners = {
-      sandboxed: parsed.workflowRunner ?? new SandboxedWorkflowRunner(),
+      // The default runner's warnings (restricted calls, even caught; import notifications) go
+      // to the worker's logger, as Python logs each restriction hit.
+      sandboxed: parsed.workflowRunner ??
+        new SandboxedWorkflowRunner({
+          onWarning: (warning) => logger.warn(`Sandbox: [${warning.workflow}] ${warning.message}`, { ...warning }),
+        }),
       unsandboxed: parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner(),
     };
     const definitions = new Map<string, WorkflowDefinition>();
@@ -165,7 +171,7 @@ export class Worker {
       maxCachedWorkflows: parsed.maxCachedWorkflows ?? 1000,
       maxConcurrentActivities: parsed.maxConcurrentActivities ?? 100,
       deadlockTimeoutMs: debugMode ? 0 : parsed.deadlockTimeoutMs ?? 2000,
-      logger: parsed.logger ?? new DefaultLogger("INFO"),
+      logger,
       shutdownGraceMs: parseDuration(parsed.shutdownGraceTime ?? 0, "shutdownGraceTime"),
     };
     return new Worker(service, resolved, definitions, runners);
