@@ -656,6 +656,9 @@ export const ALLOWED_RULES: readonly AllowedRule[] = Object.freeze([
   ...allow([G, "Atomics"], "it works on shared memory without waiting", ["load", "store", "add", "notify"]),
   ...allow([G, "AbortSignal"], "it is settled by workflow code, not by time", ["abort", "any"]),
   ...allow([G, "process"], "it queues a callback in the activation's deterministic order", ["nextTick"]),
+  // Libraries read it to detect their platform at run time (zod's `allowsEval` looks for
+  // Cloudflare); it names the runtime, not the machine, and is the same for one worker release.
+  ...allow([G, "navigator"], "it names the runtime and its version, not the machine", ["userAgent"]),
   ...allow([G, "process"], "output only, like console", ["emitWarning", "stdout", "stderr"]),
   ...allow(["process"], "it queues a callback in the activation's deterministic order", ["nextTick"]),
   ...allow(["process"], "output only, like console", ["emitWarning", "stdout", "stderr"]),

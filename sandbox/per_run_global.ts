@@ -33,10 +33,14 @@ export interface PerRunGlobal {
 
 const ECMASCRIPT = new Set(ECMASCRIPT_GLOBALS);
 
+// The host global's keys, read once: the template, the captured set and the self references all
+// come from this one snapshot (reading descriptors can make a runtime define more globals lazily).
+const HOST_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal);
+
 // Captured once, at first evaluation, before any workflow code exists.
 const TEMPLATE: PropertyDescriptorMap = (() => {
   const descriptors: PropertyDescriptorMap = {};
-  for (const key of ownKeys(hostGlobal)) {
+  for (const key of HOST_KEYS) {
     const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
     if (descriptor.get || descriptor.set) {
       // Host accessors (Node's lazy `crypto`, `navigator`) run against the host global, lazily,
@@ -67,14 +71,14 @@ const TEMPLATE: PropertyDescriptorMap = (() => {
 
 // The host's global names when the sandbox captured it: a name the host gains later (a native
 // run's `globalThis.x = 1`, a library's lazy polyfill) is not the run's.
-export const CAPTURED_KEYS: ReadonlySet<PropertyKey> = new Set(ownKeys(hostGlobal));
+export const CAPTURED_KEYS: ReadonlySet<PropertyKey> = new Set(HOST_KEYS);
 const isLateHostName = (key: PropertyKey): boolean => key in hostGlobal && !CAPTURED_KEYS.has(key);
 
 // Names that browsers and Deno define as getters returning the global itself (Deno's `self` is
 // one); calling these getters once has no side effect, unlike arbitrary host getters.
 const SELF_GETTER_NAMES = new Set(["self", "window", "global", "globalThis", "frames", "parent", "top"]);
 
-const SELF_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) => {
+const SELF_KEYS: readonly PropertyKey[] = HOST_KEYS.filter((key) => {
   const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
   if (descriptor.get) return SELF_GETTER_NAMES.has(key as string) && descriptor.get.call(hostGlobal) === hostGlobal;
   return descriptor.value === hostGlobal;

@@ -118,13 +118,17 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
         hostModuleFilter: (url, value) => (url.startsWith("node:") ? run.namespace(url, value as object) : value),
         onModule(event) {
           const id = moduleId(event.url);
-          if (id !== undefined && !ctx.unrestricted && restrictions.invalidModules.matchAccess(ctx, [id])) {
-            throw new RestrictedWorkflowAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
+          if (event.stage === "reached") {
+            if (id !== undefined && !ctx.unrestricted && restrictions.invalidModules.matchAccess(ctx, [id])) {
+              throw new RestrictedWorkflowAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
+            }
+            return;
           }
           if (event.passthrough || !event.first) return;
           const workflow = runOf()?.workflowName ?? "";
           if (event.dynamic && !event.importing && hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_DYNAMIC_IMPORT)) {
-            options.warn({ kind: "dynamic-import", workflow, rule: event.url, message: `Module ${event.url} was imported after initial workflow load.` });
+            const name = event.url.startsWith("file:") ? fileURLToPath(event.url) : event.url;
+            options.warn({ kind: "dynamic-import", workflow, rule: event.url, message: `Module ${name} was imported after initial workflow load.` });
           }
           // A third-party package instantiated per run was probably meant to be passed through.
           const packaged = event.url.startsWith("file:") && /\/node_modules\//.test(event.url) && id !== undefined;

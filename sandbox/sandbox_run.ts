@@ -27,6 +27,8 @@ export interface ModuleEvent {
   readonly dynamic: boolean;
   /** Reached while the run's modules are first evaluated. */
   readonly importing: boolean;
+  /** "reached" before loading (an import may be refused), "instantiated" once a per-run instance exists. */
+  readonly stage: "reached" | "instantiated";
 }
 
 /** Options of {@link SandboxRun}. */
@@ -235,15 +237,18 @@ export class SandboxRun implements RunSlotValue {
       return this.#hostView(url, hostRequire(record)(specifier), esm ? "esm-from-cjs" : "cjs");
     }
     const target = this.#graph.compileSync(url);
+    const fresh = !this.#instances.has(url);
     const instance = this.#instantiate(target);
+    if (fresh) this.#notify(url, false, false, "instantiated");
     return esm ? this.#esmView(target, instance) : instance.module.exports;
   }
 
-  #notify(url: string, passthrough: boolean, dynamic: boolean): void {
+  #notify(url: string, passthrough: boolean, dynamic: boolean, stage: ModuleEvent["stage"] = "reached"): void {
     if (!this.#onModule) return;
-    const first = !this.#reached.has(url);
-    if (first) this.#reached.add(url);
-    this.#onModule({ url, passthrough, first, dynamic, importing: this.importing });
+    const key = `${stage}\0${url}`;
+    const first = !this.#reached.has(key);
+    if (first) this.#reached.add(key);
+    this.#onModule({ url, passthrough, first, dynamic, importing: this.importing, stage });
   }
 
   #hostView(url: string, value: unknown, kind: "esm" | "cjs" | "esm-from-cjs"): unknown {
@@ -310,7 +315,10 @@ export class SandboxRun implements RunSlotValue {
     }
     await this.#graph.load(url);
     const target = this.#graph.compileSync(url);
-    return this.#esmView(target, this.#instantiate(target));
+    const fresh = !this.#instances.has(url);
+    const instance = this.#instantiate(target);
+    if (fresh) this.#notify(url, false, true, "instantiated");
+    return this.#esmView(target, instance);
   }
 }
 

@@ -12,6 +12,7 @@ import { runExclusive } from "./activation_queue.ts";
 import { enterRun } from "./current_run.ts";
 import { hostNow, nextMacrotask } from "./host_intrinsics.ts";
 import { runWithDeadline } from "./deadlock_guard.ts";
+import { handled } from "./handled.ts";
 import { DeadlockError } from "./deadlock_error.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "./mutation_report.ts";
@@ -221,7 +222,7 @@ class SandboxedInstance implements WorkflowInstance {
       const leave = enterRun(this.#run);
       try {
         const started = hostNow();
-        const results = runWithDeadline(() => jobs.map((job) => job(this.workflow)), options.deadlockTimeoutMs);
+        const results = runWithDeadline(() => jobs.map((job) => handled(job(this.workflow))), options.deadlockTimeoutMs);
         await drain(this.#run);
         if (options.deadlockTimeoutMs && hostNow() - started > options.deadlockTimeoutMs) {
           throw new DeadlockError(options.deadlockTimeoutMs, "microtasks");

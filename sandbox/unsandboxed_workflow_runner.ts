@@ -9,6 +9,7 @@ import { enterRun, type RunSlotValue } from "./current_run.ts";
 import { nextMacrotask } from "./host_intrinsics.ts";
 import type { WorkflowDefinition } from "./workflow_definition.ts";
 import { runWithDeadline } from "./deadlock_guard.ts";
+import { handled } from "./handled.ts";
 import type { ActivateOptions, ActivationJob, ActivationResult, WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner } from "./workflow_runner.ts";
 import { WorkflowValidationError } from "./workflow_validation_error.ts";
 
@@ -43,7 +44,7 @@ export class UnsandboxedWorkflowRunner implements WorkflowRunner {
         return runExclusive(async () => {
           const leave = enterRun(run);
           try {
-            const results = runWithDeadline(() => jobs.map((job) => job(workflow)), options.deadlockTimeoutMs);
+            const results = runWithDeadline(() => jobs.map((job) => handled(job(workflow))), options.deadlockTimeoutMs);
             await nextMacrotask();
             return { results, mutations: [] };
           } finally {

@@ -217,6 +217,9 @@ function pickWildcardMember(owner: object, prefix: RulePath, rule: RestrictionRu
   for (let at: object | null = owner; at !== null && at !== Object.prototype; at = Object.getPrototypeOf(at)) {
     for (const key of Reflect.ownKeys(at)) if (typeof key === "string") keys.add(key);
   }
+  // Deno has no node:sea; with the loader's hooks registered, a require of it can come back as an
+  // empty module instead of failing: nothing to probe on this runtime.
+  if ([...keys].every((key) => key === "default" || key === "module.exports")) throw new MissingOnRuntime();
   for (const key of keys) {
     if (key === "prototype" || key === "constructor" || key === "default") continue;
     const location = ROOT.restrictionOf({ isRuntime: true }, [...prefix, key, "probe"])?.location;

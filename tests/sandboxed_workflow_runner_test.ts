@@ -36,7 +36,7 @@ async function isolationDefinition(): Promise<WorkflowDefinition> {
 test("ten interleaved runs each see only their own module-level state; the host's copy is untouched", async () => {
   const definition = await isolationDefinition();
   const hostEvaluations = hostCounters.hostEvaluations;
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definition);
   const instances: WorkflowInstance[] = [];
   for (let i = 0; i < 10; i++) instances.push(await runner.createInstance({ definition }));
@@ -64,7 +64,7 @@ test("ten interleaved runs each see only their own module-level state; the host'
 
 test("inSandbox() is true at import time and run time inside, false on the host", async () => {
   const definition = await isolationDefinition();
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definition);
   const instance = await runner.createInstance({ definition });
   assert.equal((instance.workflow as { importTimeInSandbox: boolean }).importTimeInSandbox, true);
@@ -76,7 +76,7 @@ test("inSandbox() is true at import time and run time inside, false on the host"
 
 test("a non-passthrough module is a different instance in every run", async () => {
   const definition = await isolationDefinition();
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definition);
   const a = await runner.createInstance({ definition });
   const b = await runner.createInstance({ definition });
@@ -137,14 +137,14 @@ async function runOnce(runner: SandboxedWorkflowRunner, definition: WorkflowDefi
 
 test("built-ins pass through by default, bare and node: alike (unrestricted members by identity)", async () => {
   const definitions = await passthroughDefinitions();
-  const result = await runOnce(new SandboxedWorkflowRunner(), definitions.get("identities")!);
+  const result = await runOnce(new SandboxedWorkflowRunner({ onWarning: () => {} }), definitions.get("identities")!);
   assert.equal(result.joinBare, hostPath.join);
   assert.equal(result.joinNode, hostPath.join);
 });
 
 test("a package is sandboxed unless passed through; passed through, it is the host's by identity", async () => {
   const definitions = await passthroughDefinitions();
-  const sandboxed = await runOnce(new SandboxedWorkflowRunner(), definitions.get("identities")!);
+  const sandboxed = await runOnce(new SandboxedWorkflowRunner({ onWarning: () => {} }), definitions.get("identities")!);
   assert.notEqual(sandboxed.z, hostZ);
   const runner = new SandboxedWorkflowRunner({
     restrictions: { passthroughModules: [...DEFAULT_PASSTHROUGH, "zod"], passthroughAllModules: false },
@@ -157,14 +157,14 @@ test("a package is sandboxed unless passed through; passed through, it is the ho
 
 test("importsPassedThrough(() => import(...)) passes a dynamic import through", async () => {
   const definitions = await passthroughDefinitions();
-  const result = await runOnce(new SandboxedWorkflowRunner(), definitions.get("dynamicPassthrough")!);
+  const result = await runOnce(new SandboxedWorkflowRunner({ onWarning: () => {} }), definitions.get("dynamicPassthrough")!);
   assert.equal(result.viaCallback, hostZ);
   assert.notEqual(result.plain, hostZ);
 });
 
 test('a "use passthrough: zod" directive passes a static import through', async () => {
   const [definition] = await discoverWorkflows(fixture("passthrough/directive.ts"));
-  const result = await runOnce(new SandboxedWorkflowRunner(), definition);
+  const result = await runOnce(new SandboxedWorkflowRunner({ onWarning: () => {} }), definition);
   assert.equal(result.z, hostZ);
 });
 
@@ -177,14 +177,14 @@ function positionOf(url: URL, needle: string): string {
 test("a module that throws at import time fails prepare, naming the workflow, the cause and file:line:col", async () => {
   const url = fixture("validation/throws_at_import.ts");
   const [definition] = await discoverWorkflows(url);
-  const error = await new SandboxedWorkflowRunner().prepare(definition).then(() => undefined, (e) => e);
+  const error = await new SandboxedWorkflowRunner({ onWarning: () => {} }).prepare(definition).then(() => undefined, (e) => e);
   assert.ok(error instanceof WorkflowValidationError);
   assert.equal(error.location, positionOf(url, 'new Error("top-level failure'));
   assert.match(error.message, /^Failed validating workflow "broken" at .*throws_at_import\.ts:\d+:\d+: top-level failure in the sandbox$/);
 });
 
 test("top-level await is refused at prepare time with file:line and the passthrough hint", async () => {
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   const url = fixture("validation/tla/workflows.ts");
   const definition = { name: "tla", exportName: "tla", moduleUrl: url.href, sandboxed: true, options: { kind: "function" as const }, hostExport: undefined };
   const error = await runner.prepare(definition).then(() => undefined, (e) => e);
@@ -194,7 +194,7 @@ test("top-level await is refused at prepare time with file:line and the passthro
 });
 
 test("legacy experimentalDecorators is refused with the setting and the tsconfig named", async () => {
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   const url = fixture("validation/legacy_decorators/workflows.ts");
   const definition = { name: "plain", exportName: "plain", moduleUrl: url.href, sandboxed: true, options: { kind: "function" as const }, hostExport: undefined };
   const error = await runner.prepare(definition).then(() => undefined, (e) => e);
@@ -208,7 +208,7 @@ async function runnerDefinitions() {
 
 test("a dynamic import settles at the same point whether the module was compiled before or not", async () => {
   const definition = (await runnerDefinitions()).get("ordering")!;
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definition);
   const orders: unknown[] = [];
   for (let i = 0; i < 2; i++) {
@@ -222,7 +222,7 @@ test("a dynamic import settles at the same point whether the module was compiled
 
 test("an error thrown at run time names the workflow .ts file at the exact line and column", async () => {
   const definition = (await runnerDefinitions()).get("throwsLater")!;
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definition);
   const instance = await runner.createInstance({ definition });
   const { results } = await instance.activate([(wf) => (wf as () => Promise<never>)().catch((e: Error) => e)]);
@@ -230,6 +230,15 @@ test("an error thrown at run time names the workflow .ts file at the exact line 
   const frame = error.stack!.split("\n")[1];
   const expected = positionOf(fixture("runner/ordering.ts"), 'new Error("thrown at run time")');
   assert.ok(frame.includes(expected) || frame.includes(pathToFileURL(expected.replace(/:\d+:\d+$/, "")).href + expected.match(/:\d+:\d+$/)![0]), `${frame} names ${expected}`);
+});
+
+test("a job's promise that rejects during the activation is the caller's to handle, not an unhandled rejection", async () => {
+  const definition = (await runnerDefinitions()).get("rejectsAtOnce")!;
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
+  await runner.prepare(definition);
+  const instance = await runner.createInstance({ definition });
+  const { results } = await instance.activate([(wf) => (wf as () => Promise<never>)()]);
+  await assert.rejects(results[0] as Promise<never>, /rejected before the activation returned/);
 });
 
 test("the mutation report names a write to a shared built-in", async () => {
@@ -264,7 +273,7 @@ test("prepare reports no mutation for a workflow that writes nothing shared", as
 
 test("an endless synchronous loop is interrupted with a DeadlockError and the runner keeps working", async () => {
   const definitions = await runnerDefinitions();
-  const runner = new SandboxedWorkflowRunner();
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definitions.get("spins")!);
   const spinning = await runner.createInstance({ definition: definitions.get("spins")! });
   const error = await spinning.activate([(wf) => void (wf as () => Promise<never>)()], { deadlockTimeoutMs: 100 })
