@@ -9,6 +9,13 @@ export * from "./sandbox/sandboxed_workflow_runner.ts";
 export * from "./sandbox/unsandboxed_workflow_runner.ts";
 export * from "./sandbox/workflow_validation_error.ts";
 export * from "./sandbox/deadlock_error.ts";
+// Restrictions: the matcher tree, the immutable restrictions, the default rule tables.
+export * from "./sandbox/sandbox_matcher.ts";
+export * from "./sandbox/sandbox_restrictions.ts";
+export * from "./sandbox/import_notification_policy.ts";
+export { CALL, GLOBAL_ROOT, NEW, qualifiedName, type RulePath } from "./sandbox/rule_path.ts";
+export { ALLOWED_RULES, RESTRICTED_RULES, type AllowedRule, type RestrictionRule } from "./sandbox/default_rules.ts";
+export type { SandboxWarning } from "./sandbox/sandbox_warning.ts";
 // The reference worker (worker/): environment, client, worker, replayer, stores, boundary.
 export * from "./worker/workflow_environment.ts";
 export * from "./worker/workflow_client.ts";
