@@ -6,7 +6,7 @@
  * (Node 20.6 to 22.14, whose hooks run on a separate thread).
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decodeResolveRequest } from "./resolve_marker.ts";
 import type { TsSettings } from "./ts_settings.ts";
@@ -69,7 +69,14 @@ export function createSyncHooks(state: HookState): {
   const ordinary = (specifier: string, context: Context, next: NextResolveSync): ResolveResult => {
     const mapped = mapSpecifier(state, specifier, context);
     try {
-      return withFormat(next(mapped, context));
+      const result = next(mapped, context);
+      // Deno answers a relative specifier with a URL whether or not the file exists, and fails
+      // only when loading it; bundler resolution must step in before that.
+      if (state.bundler && isMissingFile(result.url)) {
+        const fallback = bundlerFallback(state, mapped, context);
+        if (fallback) return fallback;
+      }
+      return withFormat(result);
     } catch (error) {
       const fallback = notFound(error) ? bundlerFallback(state, mapped, context) : undefined;
       if (fallback) return fallback;
@@ -153,6 +160,15 @@ export function createAsyncHooks(state: HookState): {
 function mapSpecifier(state: HookState, specifier: string, context: Context): string {
   if (!state.importMap || !context.parentURL?.startsWith("file:")) return specifier;
   return state.importMap.resolve(specifier, context.parentURL) ?? specifier;
+}
+
+function isMissingFile(url: string): boolean {
+  if (!url.startsWith("file:")) return false;
+  try {
+    return !statSync(fileURLToPath(url)).isFile();
+  } catch {
+    return true;
+  }
 }
 
 // Only a module that does not exist falls back (docs/resolution.md): a package that exists but

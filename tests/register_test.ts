@@ -47,6 +47,21 @@ if (isDeno) {
   });
 }
 
+test("opt-in bundler resolution: extensionless and .js-to-.ts imports, for discovery and in the sandbox", () => {
+  const args = isDeno ? ["run", "-A", "main.ts"] : ["--import", "workflow-sandbox/register", "main.ts"];
+  const cwd = fileURLToPath(new URL("./fixtures/bundler/", import.meta.url));
+  const withFlag = spawnSync(process.execPath, args, {
+    cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, WORKFLOW_SANDBOX_RESOLUTION: "bundler" },
+  });
+  assert.equal(withFlag.stderr.trim(), "");
+  assert.equal(withFlag.stdout.trim(), JSON.stringify(["count 1", "count 1"]));
+  const without = spawnSync(process.execPath, args, { cwd, encoding: "utf8", timeout: 60_000 });
+  assert.notEqual(without.status, 0, "native resolution (the default) does not add extensions");
+});
+
 test("register() is idempotent and reports how it registered", () => {
   const first = ensureRegistered();
   const second = register();
