@@ -21,4 +21,13 @@ test("the examples worker runs its three workflows and shows what the sandbox ca
   assert.match(out, /Linus at \d{4}-\d\d-\d\dT/);
 });
 
+test("README's 20-line example runs as written (examples/readme)", () => {
+  const args = isDeno ? ["run", "-A", "examples/readme/worker.ts"] : ["--import", "workflow-sandbox/register", "examples/readme/worker.ts"];
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+  assert.equal(result.stderr.trim(), "");
+  assert.equal(result.status, 0);
+  assert.match(result.stdout, /receipt: '?"?receipt-o1/);
+  assert.match(result.stdout, /ordersSeen: 1/);
+});
+
 test.run();
