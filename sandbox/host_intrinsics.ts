@@ -27,6 +27,7 @@ export const {
   freeze,
   getOwnPropertyDescriptors,
   hasOwn,
+  isFrozen,
   keys,
 } = Object;
 

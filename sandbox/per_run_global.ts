@@ -35,7 +35,11 @@ const ECMASCRIPT = new Set(ECMASCRIPT_GLOBALS);
 
 // The host global's keys, read once: the template, the captured set and the self references all
 // come from this one snapshot (reading descriptors can make a runtime define more globals lazily).
-const HOST_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal);
+// The sandbox's own registered symbols (the current-run slot, the activation queue) are left out: a
+// run that reached the slot could switch its own restrictions off.
+const HOST_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) =>
+  typeof key !== "symbol" || Symbol.keyFor(key)?.startsWith("workflow-sandbox.") !== true
+);
 
 // Captured once, at first evaluation, before any workflow code exists.
 const TEMPLATE: PropertyDescriptorMap = (() => {

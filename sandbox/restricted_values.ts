@@ -583,7 +583,16 @@ class Traps implements ProxyHandler<object> {
     const descriptor = reflectGetOwnPropertyDescriptor(target, key);
     if (descriptor === undefined || typeof key === "symbol") return descriptor;
     const member = this.plan.member(key);
-    if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
+    if (member.check !== undefined) {
+      // Describing a member is not reading it: esbuild's __toESM describes every key of a module to
+      // copy its `enumerable` (`import process from "node:process"`). A configurable member is
+      // described with a getter that checks when it is called; a non-configurable one must be
+      // reported as it is (a Proxy invariant), so describing it is checked like a read.
+      if (descriptor.configurable) {
+        return { configurable: true, enumerable: descriptor.enumerable, get: () => this.get(target, key), set: undefined };
+      }
+      enforce(this.state.ctx, member.name, member.check);
+    }
     // A non-configurable property must report its real value or getter (a Proxy invariant).
     if (member.child === undefined || !descriptor.configurable) return descriptor;
     if (!("value" in descriptor)) return { ...descriptor, get: () => this.get(target, key), set: undefined };

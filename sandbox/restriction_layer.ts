@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { RestrictedWorkflowAccessError, UnintentionalPassthroughError } from "./errors.ts";
 import { currentRun } from "./current_run.ts";
-import { getOwnPropertyDescriptor, hostGlobal } from "./host_intrinsics.ts";
+import { create, defineProperty, getOwnPropertyDescriptor, hostGlobal, isFrozen, ownKeys } from "./host_intrinsics.ts";
 import { hasImportNotificationFlag, SandboxImportNotificationPolicy } from "./import_notification_policy.ts";
 import { CAPTURED_KEYS, type GlobalOverrides } from "./per_run_global.ts";
 import { type RestrictionContext, type RestrictionHit, RunRestrictions } from "./restricted_values.ts";
@@ -25,6 +25,26 @@ export interface RunLayer {
   readonly globals: GlobalOverrides;
   readonly hostModuleFilter: HostModuleFilter;
   readonly onModule: (event: ModuleEvent) => void;
+}
+
+// A frozen ES-module view (esm_interop.ts) has non-configurable getters, and a Proxy must report a
+// non-configurable property as it is: `Object.getOwnPropertyDescriptor(ns, "hostname").get()` would
+// hand out the host's member, and describing a checked member (esbuild's __toESM describes every key)
+// could only throw. The restricted namespace wraps a copy with configurable getters instead; the
+// Proxy refuses writes, so the copy stays as made. One copy per view, shared by the runs.
+const restrictableViews = new WeakMap<object, object>();
+
+function restrictable(view: object): object {
+  if (!isFrozen(view)) return view;
+  let copy = restrictableViews.get(view);
+  if (copy === undefined) {
+    copy = create(null) as object;
+    for (const key of ownKeys(view)) {
+      defineProperty(copy, key, { ...getOwnPropertyDescriptor(view, key)!, configurable: true });
+    }
+    restrictableViews.set(view, copy);
+  }
+  return copy;
 }
 
 /** Options of {@link createRestrictionLayer}. */
@@ -115,7 +135,7 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
       }
       return {
         globals,
-        hostModuleFilter: (url, value) => (url.startsWith("node:") ? run.namespace(url, value as object) : value),
+        hostModuleFilter: (url, value) => (url.startsWith("node:") ? run.namespace(url, restrictable(value as object)) : value),
         onModule(event) {
           const id = moduleId(event.url);
           if (event.stage === "reached") {
