@@ -203,10 +203,19 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
   },
   {
     name: "Object.getPrototypeOf(globalThis) (globalThis.__proto__)",
-    code: "const proto = Object.getPrototypeOf(globalThis); return proto === Object.prototype && !(\"Date\" in proto);",
+    code: "const proto = Object.getPrototypeOf(globalThis); return Object.isFrozen(proto) && !(\"Date\" in proto) && !(\"Math\" in proto) && !(\"fetch\" in proto) && Object.getPrototypeOf(proto) === Object.prototype;",
     expected: "allowed",
-    explanation: "The run's global object inherits from `Object.prototype`, not from the host's global object, so " +
-      "its prototype chain leads nowhere restricted.",
+    explanation: "The run's global object inherits from a frozen layer of the host's unrestricted globals (shared by " +
+      "the runner's runs, so a run's object costs one Object.create); restricted names are own properties of the " +
+      "run's object and absent from the layer, so the prototype chain leads nowhere restricted and cannot be written.",
+  },
+  {
+    name: "delete globalThis.fetch, then fetch (falling through to the host global)",
+    code: `delete globalThis.fetch; return typeof fetch;`,
+    expected: "caught",
+    error: "TypeError",
+    explanation: "Restricted globals are non-configurable own properties of the run's object: deleting one fails " +
+      "(a TypeError in module code), so a name cannot fall through the scope to the host's value.",
   },
   {
     name: "Error.prepareStackTrace = ... (stack frames of the host)",
