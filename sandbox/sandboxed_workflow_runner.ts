@@ -82,6 +82,7 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
   readonly #options: SandboxedWorkflowRunnerOptions;
   readonly #layer: ReturnType<typeof createRestrictionLayer> | undefined;
   readonly #warn: (warning: SandboxWarning) => void;
+  readonly #loadedEntries = new Set<string>();
 
   constructor(options: SandboxedWorkflowRunnerOptions = {}) {
     const registration = ensureRegistered();
@@ -147,7 +148,11 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
 
   async #create(details: WorkflowInstanceDetails, validating: boolean): Promise<WorkflowInstance> {
     const { definition } = details;
-    await this.#graph.load(definition.moduleUrl);
+    // The graph walk runs once per entry point: later runs instantiate what it compiled.
+    if (!this.#loadedEntries.has(definition.moduleUrl)) {
+      await this.#graph.load(definition.moduleUrl);
+      this.#loadedEntries.add(definition.moduleUrl);
+    }
     const layer = this.#layer?.createRun();
     const run = new SandboxRun({
       graph: this.#graph,
