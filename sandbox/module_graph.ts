@@ -11,6 +11,8 @@ import type { LoaderServices } from "../loader/loader_services.ts";
 import type { PassthroughPolicy } from "./passthrough_policy.ts";
 import { resolveImport, resolveRequire, runtimeTranspiled } from "./module_resolver.ts";
 
+const IS_DENO = "Deno" in globalThis;
+
 /** Deno's transpiler version, part of the cache key of functors built from its output. */
 const RUNTIME_TRANSPILER = `deno@${(globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno}`;
 
@@ -124,7 +126,9 @@ export class ModuleGraph {
       return [];
     }
     const record = this.records.get(url) ?? this.#compile(url, await runtimeTranspiled(url));
-    if (record.compiled) record.functor ??= await record.compiled.loadAsync();
+    // Deno maps stack positions only of files it loaded through its module graph, hence import();
+    // Node maps any CommonJS file, and require() skips the ES loader (and, on Node 20, its thread).
+    if (record.compiled) record.functor ??= IS_DENO ? await record.compiled.loadAsync() : record.compiled.load();
     if (record.kind !== "esm") return [];
     const next: Array<{ url: string; optional: boolean }> = [];
     const meta = record.compiled!.meta;
