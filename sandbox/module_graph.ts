@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CompiledModule, Functor, ModuleKind } from "../loader/functor_compiler.ts";
 import type { LoaderServices } from "../loader/loader_services.ts";
@@ -20,6 +21,8 @@ const RUNTIME_TRANSPILER = `deno@${(globalThis as { Deno?: { version: { deno: st
 export interface ModuleRecord {
   readonly url: string;
   readonly path: string;
+  /** `dirname(path)`, computed once: every run's instance of the module needs it. */
+  readonly dir: string;
   readonly kind: ModuleKind | "json";
   readonly compiled: CompiledModule | undefined;
   /** Resolved imports (ES modules: static and literal dynamic; CommonJS: filled as required). */
@@ -161,7 +164,15 @@ export class ModuleGraph {
 
   #compile(url: string, runtimeJs?: string): ModuleRecord {
     const path = fileURLToPath(url);
-    const base = { url, path, deps: new Map(), depErrors: new Map(), passthroughTargets: new Set<string>(), functor: undefined };
+    const base = {
+      url,
+      path,
+      dir: dirname(path),
+      deps: new Map(),
+      depErrors: new Map(),
+      passthroughTargets: new Set<string>(),
+      functor: undefined,
+    };
     let source: string;
     try {
       source = readFileSync(path, "utf8");

@@ -5,7 +5,6 @@
  * @module
  */
 import Module, { createRequire } from "node:module";
-import { dirname } from "node:path";
 import type { ModuleGraph, ModuleRecord } from "./module_graph.ts";
 import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
 import { resolveImport, resolveImportSync } from "./module_resolver.ts";
@@ -102,6 +101,7 @@ export class SandboxRun implements RunSlotValue {
   readonly #filter: HostModuleFilter | undefined;
   readonly #onModule: ((event: ModuleEvent) => void) | undefined;
   readonly #reached = new Set<string>();
+  readonly #instantiatedUrls = new Set<string>();
 
   constructor(options: SandboxRunOptions) {
     this.#graph = options.graph;
@@ -159,10 +159,10 @@ export class SandboxRun implements RunSlotValue {
       exports: {},
       id: record.path,
       filename: record.path,
-      path: dirname(record.path),
+      path: record.dir,
       loaded: false,
       children: [],
-      paths: record.kind === "cjs" ? nodeModulePaths(dirname(record.path)) : [],
+      paths: record.kind === "cjs" ? nodeModulePaths(record.dir).slice() : [],
     };
     const instance: Instance = { module, error: undefined, failed: false, esmView: undefined };
     this.#requireCache[record.path] = module;
@@ -192,7 +192,7 @@ export class SandboxRun implements RunSlotValue {
         require,
         instance.module,
         record.path,
-        dirname(record.path),
+        record.dir,
       );
     } catch (error) {
       instance.failed = true;
@@ -245,9 +245,9 @@ export class SandboxRun implements RunSlotValue {
 
   #notify(url: string, passthrough: boolean, dynamic: boolean, stage: ModuleEvent["stage"] = "reached"): void {
     if (!this.#onModule) return;
-    const key = `${stage}\0${url}`;
-    const first = !this.#reached.has(key);
-    if (first) this.#reached.add(key);
+    const seen = stage === "reached" ? this.#reached : this.#instantiatedUrls;
+    const first = !seen.has(url);
+    if (first) seen.add(url);
     this.#onModule({ url, passthrough, first, dynamic, importing: this.importing, stage });
   }
 
@@ -275,7 +275,7 @@ export class SandboxRun implements RunSlotValue {
     const meta = create(null);
     meta.url = record.url;
     meta.filename = record.path;
-    meta.dirname = dirname(record.path);
+    meta.dirname = record.dir;
     meta.main = false;
     meta.resolve = (specifier: string) => {
       const known = record.deps.get(specifier);
@@ -330,6 +330,14 @@ function hostRequire(record: ModuleRecord): NodeJS.Require {
   return require;
 }
 
-// Node's own list of node_modules folders above a directory (Module._nodeModulePaths).
-const nodeModulePaths = (dir: string): string[] =>
-  (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);
+// Node's own list of node_modules folders above a directory (Module._nodeModulePaths), once per
+// folder: each run copies it (code may edit its own module.paths).
+const modulePathsByDir = new Map<string, string[]>();
+const nodeModulePaths = (dir: string): string[] => {
+  let paths = modulePathsByDir.get(dir);
+  if (!paths) {
+    paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);
+    modulePathsByDir.set(dir, paths);
+  }
+  return paths;
+};
