@@ -8,12 +8,13 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parse as lexModule } from "es-module-lexer/js";
 import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
+import { helperFactory, splitEsbuildHelpers, withoutSameNames } from "./esbuild_helpers.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 8;
+export const FUNCTOR_FORMAT = 10;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -27,11 +28,13 @@ export interface FunctorMeta {
   /** Dynamic `import("literal")` specifiers, precompiled by `prepare`. */
   readonly dynamicImports: readonly string[];
   readonly usesImportMeta: boolean;
+  /** Whether the module calls `import()` (literal or computed). */
+  readonly usesDynamicImport: boolean;
   /** Specifiers listed in a `"use passthrough: a, b"` directive at the top of the module. */
   readonly passthrough: readonly string[];
 }
 
-/** The innermost function: the module body with CommonJS-shaped parameters. */
+/** A CommonJS module body: exactly the parameters of Node's CommonJS wrapper. */
 export type ModuleBody = (
   this: unknown,
   exports: unknown,
@@ -42,10 +45,21 @@ export type ModuleBody = (
 ) => void;
 
 /**
- * A compiled module: call with a run's scope, then with its ECMAScript globals followed by the
- * module's `import.meta` and `import()`.
+ * A compiled module: call with a run's scope, then apply to the run's arguments
+ * ({@link functorArguments}). An ES module's body runs on that call; a CommonJS module's returns
+ * its {@link ModuleBody}, called with `this === module.exports` as Node does.
  */
-export type Functor = (scope: object) => (...globalsThenMetaAndImport: unknown[]) => ModuleBody;
+export type Functor = ((scope: object) => (...args: unknown[]) => ModuleBody | void) & {
+  /** esbuild's helpers for this module, defined once per process (loader/esbuild_helpers.ts). */
+  readonly helpers?: readonly unknown[];
+};
+
+/**
+ * The parameters a functor is applied to after its scope: the ECMAScript globals
+ * (sandbox/ecmascript_globals.ts), then these, in this order. One array per run serves every
+ * module: the slots after the globals are rewritten before each call.
+ */
+export const FUNCTOR_PARAMS = ["__wfs_meta", "__wfsi", "__wfs_helpers", "exports", "__wfs_require", "module", "__filename", "__dirname"] as const;
 
 /** The result of {@link FunctorCompiler.compile}. */
 export interface CompiledModule {
@@ -88,10 +102,12 @@ export interface FunctorCompilerOptions {
 
 const TARGET = "es2022"; // Node 20's level; lowers TC39 decorators and `using`.
 const DYNAMIC_IMPORT = "__wfsi"; // exactly as long as `import`, so source-map columns stay exact
-// The module body's own parameters are exactly those of Node's CommonJS wrapper, so that
+// A CommonJS body's own parameters are exactly those of Node's CommonJS wrapper, so that
 // `arguments` in a CommonJS module is what it is natively (length 5); the sandbox's own values
-// are parameters of the enclosing per-run function.
-const RUN_PARAMS = "__wfs_meta, __wfsi";
+// are parameters of the enclosing per-run function. An ES module has no `arguments` (esbuild
+// defines it away below), so its body takes every parameter in one function: one call less per
+// module per run.
+const RUN_PARAMS = FUNCTOR_PARAMS.slice(0, 3).join(", ");
 const INNER_PARAMS = "exports, __wfs_require, module, __filename, __dirname";
 
 /**
@@ -228,22 +244,32 @@ function transform(
     // replaces only unbound references, so functions keep their own.
     ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta", arguments: "__wfs_noArguments" } } : {}),
   });
+  // esbuild's helpers move to the file level (loader/esbuild_helpers.ts): blank lines keep the
+  // body's lines where the inline source map of `converted` says they are.
+  const split = splitEsbuildHelpers(converted);
+  // `__name(f, "f");` after `function f` names a function what it is already called: natively
+  // nothing does, so the statement goes (its line stays, blank, for the source map).
+  const body = "\n".repeat(lineCount(split.helpers)) + withoutSameNames(split.body);
+  const bindHelpers = split.names.map((name, i) => `${name} = __wfs_helpers[${i}]`).join(", ");
+  const helperLocals = bindHelpers ? ` const ${bindHelpers};` : "";
   // Second pass over the CommonJS form: every `require` (esbuild's own and the module's) becomes
   // the run's `__wfs_require`. Deno reads `require("...")` calls in a .cjs file it imports and
   // loads those files natively, which would run sandboxed code on the host. esbuild chains the
   // inline source map of its input, so positions still point at the original file.
-  const strict = kind === "esm" ? ` "use strict";` : "";
-  const banner = `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${
-    ECMASCRIPT_GLOBALS.join(", ")
-  }, ${RUN_PARAMS}) { return function (${INNER_PARAMS}) {${strict}`;
-  let code = run(esbuild, filePath, converted, {
+  const globals = ECMASCRIPT_GLOBALS.join(", ");
+  const banner = kind === "esm"
+    ? `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${globals}, ${RUN_PARAMS}, ${INNER_PARAMS}) { "use strict";${helperLocals}`
+    : `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${globals}, ${RUN_PARAMS}) {${helperLocals} return function (${INNER_PARAMS}) {`;
+  const close = kind === "esm" ? `\n}; } };` : `\n}; }; } };`;
+  const helpers = split.names.length > 0 ? `\nmodule.exports.helpers = (${helperFactory(split)})();` : "";
+  let code = run(esbuild, filePath, body, {
     loader: "js",
     target: TARGET,
     define: { require: "__wfs_require" },
     sourcemap: "inline",
     sourcesContent: true,
     banner,
-    footer: `\n}; }; } };`,
+    footer: close + helpers,
   });
   // Route dynamic import() through the run's registry: same-length rename found by a real lexer.
   const [records] = lexModule(code);
@@ -252,8 +278,12 @@ function transform(
     if (code.slice(start, start + 6) !== "import") continue;
     code = code.slice(0, start) + DYNAMIC_IMPORT + code.slice(start + 6);
   }
+  const usesDynamicImport = starts.length > 0;
   const passthrough = passthroughDirective(source);
-  return { meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta, passthrough }, code };
+  return {
+    meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta, usesDynamicImport, passthrough },
+    code,
+  };
 }
 
 /**
@@ -281,6 +311,12 @@ export function passthroughDirective(source: string): string[] {
     if (match) found.push(...match[1].split(",").map((s) => s.trim()).filter(Boolean));
     i = end + 1;
   }
+}
+
+function lineCount(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
+  return count;
 }
 
 function pushOnce(list: string[], value: string): void {

@@ -5,9 +5,20 @@
  * `workflowsPath` during discovery, and passed-through modules.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
+import { withFasterNames } from "./esbuild_helpers.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
+
+// This package's folder: loader/host_transform.ts and dist/<chunk>.js are both one level down.
+const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const OWN_FOLDERS = ["loader/", "sandbox/", "worker/", "cli/", "temporal/"].map((folder) => PACKAGE_ROOT + folder);
+const OWN_FILES = ["mod.ts", "workflow.ts"].map((file) => PACKAGE_ROOT + file);
+
+/** The package's own sources (not its tests, examples or benches, which hold workflows). */
+const isOwnSource = (path: string): boolean =>
+  OWN_FILES.includes(path) || OWN_FOLDERS.some((folder) => path.startsWith(folder));
 
 /** Options of {@link createHostTransform}. */
 export interface HostTransformOptions {
@@ -34,7 +45,8 @@ export function createHostTransform(
   options: HostTransformOptions,
 ): (filePath: string, source: string, settings: TsSettings, format?: "esm" | "cjs") => string {
   return (filePath, source, settings, format = "esm") => {
-    const key = cacheKey(["host", "3", options.esbuildVersion, filePath, format, settings.key, source]);
+    const keepNames = !isOwnSource(filePath);
+    const key = cacheKey(["host", "6", options.esbuildVersion, filePath, format, String(keepNames), settings.key, source]);
     const cached = options.cache.read(key, format === "esm" ? "mjs" : "cjs");
     if (cached !== undefined) return cached;
     let code: string;
@@ -43,7 +55,10 @@ export function createHostTransform(
         loader: filePath.endsWith(".tsx") ? "tsx" : "ts",
         format,
         target: "es2022",
-        keepNames: true, // see functor_compiler.ts: workflow names come from `.name`
+        // See functor_compiler.ts: workflow names come from `.name`. This package's own sources
+        // (run from TypeScript by its tests and benches) read no renamed name, as its bundled
+        // dist/ does not, and must not pay a defineProperty per closure created.
+        keepNames,
         // Keep `with { type: "json" }`: es2022 predates import attributes, and Node needs them.
         supported: { "import-attributes": true },
         sourcefile: filePath,
@@ -52,6 +67,7 @@ export function createHostTransform(
         tsconfigRaw: { compilerOptions: settings.compilerOptions },
         logLevel: "silent",
       }).code;
+      if (keepNames) code = withFasterNames(code);
     } catch (error) {
       const first = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> })
         .errors?.[0];

@@ -8,6 +8,9 @@ import vm from "node:vm";
 import { DeadlockError } from "./deadlock_error.ts";
 
 const SLOT = Symbol.for("workflow-sandbox.deadlock-guard.job");
+// Defined when the module loads, before any mutation-report snapshot: created during the first
+// activation, the slot was reported as a write to the shared global.
+(globalThis as Record<symbol, unknown>)[SLOT] ??= undefined;
 const script = new vm.Script(`globalThis[Symbol.for("workflow-sandbox.deadlock-guard.job")]()`, {
   filename: "workflow-sandbox:deadlock-guard",
 });

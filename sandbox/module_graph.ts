@@ -34,6 +34,18 @@ export interface ModuleRecord {
   /** Source text, for JSON modules. */
   readonly json: string | undefined;
   functor: Functor | undefined;
+  /**
+   * What each `require(specifier)` of this module reached, decided once per runner (the graph is
+   * the runner's): every later run takes the target without resolving or matching again.
+   */
+  readonly targets: Map<string, RequireTarget>;
+}
+
+/** A resolved `require` of a module: the host's instance, or a record to instantiate. */
+export interface RequireTarget {
+  readonly url: string;
+  /** The record to instantiate; undefined when the target is passed through. */
+  readonly record: ModuleRecord | undefined;
 }
 
 /** Where a module comes from, for the `check` command and the mutation report. */
@@ -58,7 +70,7 @@ export class ModuleGraph {
   readonly hostNamespaces: Map<string, object> = new Map();
   readonly #services: LoaderServices;
   readonly #policy: PassthroughPolicy;
-  readonly #loading = new Map<string, Promise<string[]>>();
+  readonly #loading = new Map<string, Promise<Array<{ url: string; optional: boolean }>>>();
 
   constructor(services: LoaderServices, policy: PassthroughPolicy) {
     this.#services = services;
@@ -172,6 +184,7 @@ export class ModuleGraph {
       depErrors: new Map(),
       passthroughTargets: new Set<string>(),
       functor: undefined,
+      targets: new Map(),
     };
     let source: string;
     try {

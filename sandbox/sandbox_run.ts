@@ -5,6 +5,7 @@
  * @module
  */
 import Module, { createRequire } from "node:module";
+import type { ModuleBody } from "../loader/functor_compiler.ts";
 import type { ModuleGraph, ModuleRecord } from "./module_graph.ts";
 import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
 import { resolveImport, resolveImportSync } from "./module_resolver.ts";
@@ -102,6 +103,7 @@ export class SandboxRun implements RunSlotValue {
   readonly #onModule: ((event: ModuleEvent) => void) | undefined;
   readonly #reached = new Set<string>();
   readonly #instantiatedUrls = new Set<string>();
+  #args: unknown[] | undefined;
 
   constructor(options: SandboxRunOptions) {
     this.#graph = options.graph;
@@ -155,17 +157,19 @@ export class SandboxRun implements RunSlotValue {
       if (existing.failed) throw existing.error;
       return existing; // a cycle, or a second import: the same instance, as natively
     }
+    const cjs = record.kind === "cjs";
     const module: ModuleObject = {
       exports: {},
       id: record.path,
       filename: record.path,
       path: record.dir,
       loaded: false,
-      children: [],
-      paths: record.kind === "cjs" ? nodeModulePaths(record.dir).slice() : [],
+      children: cjs ? [] : NO_MODULES,
+      paths: cjs ? nodeModulePaths(record.dir).slice() : NO_PATHS,
     };
     const instance: Instance = { module, error: undefined, failed: false, esmView: undefined };
-    this.#requireCache[record.path] = module;
+    // `require.cache` holds CommonJS and JSON modules, as Node's does: an ES module never reads it.
+    if (record.kind !== "esm") this.#requireCache[record.path] = module;
     this.#instances.set(record.url, instance);
     if (record.kind === "json") {
       try {
@@ -177,23 +181,28 @@ export class SandboxRun implements RunSlotValue {
       return instance;
     }
     const functor = record.functor ??= record.compiled!.load();
+    const meta = record.compiled!.meta;
     const esm = record.kind === "esm";
-    const scope = esm ? this.globals.strictScope : this.globals.sloppyScope;
     const require = this.#requireFor(record);
+    // One argument array per run (FUNCTOR_PARAMS after the globals): `apply` copies it before the
+    // body runs, so a nested instantiation may rewrite it.
+    const args = this.#args ??= [...this.globals.constants, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+    let at = this.globals.constants.length;
+    args[at++] = meta.usesImportMeta ? this.#importMeta(record) : undefined;
+    args[at++] = meta.usesDynamicImport ? (specifier: unknown) => this.#dynamicImport(record, specifier) : undefined;
+    args[at++] = functor.helpers;
+    args[at++] = module.exports;
+    args[at++] = require;
+    args[at++] = module;
+    args[at++] = record.path;
+    args[at] = record.dir;
     try {
-      const body = apply(functor(scope), undefined, [
-        ...this.globals.constants,
-        record.compiled!.meta.usesImportMeta ? this.#importMeta(record) : undefined,
-        (specifier: unknown) => this.#dynamicImport(record, specifier),
-      ]);
-      body.call(
-        esm ? undefined : instance.module.exports,
-        instance.module.exports,
-        require,
-        instance.module,
-        record.path,
-        record.dir,
-      );
+      if (esm) {
+        apply(functor(this.globals.strictScope), undefined, args);
+      } else {
+        const body = apply(functor(this.globals.sloppyScope), undefined, args) as ModuleBody;
+        body.call(module.exports, module.exports, require, module, record.path, record.dir);
+      }
     } catch (error) {
       instance.failed = true;
       instance.error = error;
@@ -222,25 +231,32 @@ export class SandboxRun implements RunSlotValue {
 
   #require(record: ModuleRecord, specifier: string): unknown {
     const esm = record.kind === "esm";
-    let url = record.deps.get(specifier);
-    if (url === undefined) {
-      if (record.depErrors.has(specifier)) throw record.depErrors.get(specifier);
-      url = this.#graph.resolveRequire(record, specifier);
+    let target = record.targets.get(specifier);
+    if (target === undefined || this.passthroughDepth > 0) {
+      let url = record.deps.get(specifier);
+      if (url === undefined) {
+        if (record.depErrors.has(specifier)) throw record.depErrors.get(specifier);
+        url = this.#graph.resolveRequire(record, specifier);
+      }
+      const passthrough = this.passthroughDepth > 0 || this.#graph.isPassthrough(url, record);
+      target = { url, record: passthrough ? undefined : this.#graph.compileSync(url) };
+      // Inside importsPassedThrough() the answer is this call's only: everything passes through.
+      if (this.passthroughDepth === 0) record.targets.set(specifier, target);
     }
-    const passthrough = this.passthroughDepth > 0 || this.#graph.isPassthrough(url, record);
-    this.#notify(url, passthrough, false);
-    if (passthrough) {
+    const { url } = target;
+    this.#notify(url, target.record === undefined, false);
+    if (target.record === undefined) {
       if (esm) {
         const namespace = this.#graph.hostNamespaces.get(url);
         if (namespace) return this.#hostView(url, namespace, "esm");
       }
       return this.#hostView(url, hostRequire(record)(specifier), esm ? "esm-from-cjs" : "cjs");
     }
-    const target = this.#graph.compileSync(url);
-    const fresh = !this.#instances.has(url);
-    const instance = this.#instantiate(target);
-    if (fresh) this.#notify(url, false, false, "instantiated");
-    return esm ? this.#esmView(target, instance) : instance.module.exports;
+    const existing = this.#instances.get(url);
+    const instance = existing ?? this.#instantiate(target.record);
+    if (existing === undefined) this.#notify(url, false, false, "instantiated");
+    else if (existing.failed) throw existing.error;
+    return esm ? this.#esmView(target.record, instance) : instance.module.exports;
   }
 
   #notify(url: string, passthrough: boolean, dynamic: boolean, stage: ModuleEvent["stage"] = "reached"): void {
@@ -321,6 +337,10 @@ export class SandboxRun implements RunSlotValue {
     return this.#esmView(target, instance);
   }
 }
+
+// An ES module's body never sees its `module` object (esbuild's output only assigns its exports).
+const NO_MODULES = freeze([]) as unknown as ModuleObject[];
+const NO_PATHS = freeze([]) as unknown as string[];
 
 const hostRequires = new WeakMap<ModuleRecord, NodeJS.Require>();
 

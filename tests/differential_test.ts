@@ -64,12 +64,9 @@ const CHECKS: Record<string, FixtureChecks> = {
  * - A sandboxed ES module namespace is an ordinary object in export order (not sorted, not tagged
  *   "Module"), and an ambiguous `export *` name resolves to the first source instead of being
  *   left out: esbuild's CommonJS form of `export *` copies names.
- * - `import * as ns` and `import()` of one module give equal but distinct objects: esbuild's
- *   `__toESM` copies the namespace for each importer.
  */
 const KNOWN_LIMITS: Record<string, readonly string[]> = {
   export_star: ["keys", "hasAmbiguous", "tag"],
-  dynamic_import_literal: ["staticAndDynamicNamespace"],
 };
 
 /** Splits an output into the known-limit keys and the rest. */

@@ -1,0 +1,182 @@
+/**
+ * esbuild's runtime helpers (`__defProp`, `__export`, `__toCommonJS`, `__name`, ...), taken out of a
+ * module body so that a functor defines them once per process instead of once per module per run.
+ *
+ * esbuild prints the helpers a module needs as `var __name = ...;` statements at the top of its
+ * CommonJS output (esbuild internal/runtime/runtime.go). Evaluated inside the module body they cost
+ * a sandboxed run about 5 µs per small module (measured, docs/benchmarks.md): eight closures, plus
+ * `__toCommonJS` copying every export into a second object and `__name` redefining every
+ * function's `name`. The helpers are pure functions of the ECMAScript intrinsics, which every run
+ * shares with the host, so defining them once per functor file changes nothing a module can see.
+ * @module
+ */
+
+/** A module body with its helper prelude taken out. */
+export interface SplitHelpers {
+  /** The helper statements, as esbuild printed them (empty when there are none). */
+  readonly helpers: string;
+  /** The helper names, in order. */
+  readonly names: readonly string[];
+  /** The module body without them (a leading directive prologue such as `"use strict"` stays). */
+  readonly body: string;
+}
+
+const HELPER_START = /^var (__[A-Za-z0-9_$]+) = /;
+
+/**
+ * Splits esbuild's helper prelude off its CommonJS output.
+ *
+ * @example
+ * ```ts
+ * import { splitEsbuildHelpers } from "./esbuild_helpers.ts";
+ * const split = splitEsbuildHelpers('var __defProp = Object.defineProperty;\nconst a = 1;\n');
+ * split.names; // ["__defProp"]
+ * split.body;  // "const a = 1;\n"
+ * ```
+ */
+export function splitEsbuildHelpers(code: string): SplitHelpers {
+  let i = 0;
+  let prologue = "";
+  // A CommonJS module's own directives stay first in the body: esbuild prints them above the helpers.
+  for (const directive of code.matchAll(/^(["'])use [a-z ]+\1;\n/g)) {
+    if (directive.index !== i) break;
+    i += directive[0].length;
+  }
+  prologue = code.slice(0, i);
+  const names: string[] = [];
+  const start = i;
+  for (;;) {
+    const match = HELPER_START.exec(code.slice(i, i + 200));
+    if (!match) break;
+    const end = statementEnd(code, i + match[0].length);
+    if (end < 0) break; // not the shape esbuild prints: leave the rest alone
+    names.push(match[1]);
+    i = end;
+  }
+  return { helpers: code.slice(start, i), names, body: prologue + code.slice(i) };
+}
+
+/** The index after `;\n` ending a statement that starts at `i`, or -1. */
+function statementEnd(code: string, i: number): number {
+  let depth = 0;
+  while (i < code.length) {
+    const c = code[i];
+    if (c === "/" && code[i + 1] === "/") {
+      const newline = code.indexOf("\n", i);
+      i = newline < 0 ? code.length : newline;
+      continue;
+    }
+    if (c === "/" && code[i + 1] === "*") {
+      const close = code.indexOf("*/", i + 2);
+      if (close < 0) return -1;
+      i = close + 2;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === "`") {
+      i = stringEnd(code, i);
+      if (i < 0) return -1;
+      continue;
+    }
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === ";" && depth === 0) return code[i + 1] === "\n" ? i + 2 : -1;
+    i++;
+  }
+  return -1;
+}
+
+function stringEnd(code: string, i: number): number {
+  const quote = code[i];
+  for (i++; i < code.length; i++) {
+    if (code[i] === "\\") i++;
+    else if (code[i] === quote) return i + 1;
+    else if (code[i] === "\n" && quote !== "`") return -1;
+  }
+  return -1;
+}
+
+/**
+ * Faster definitions of the helpers that run in every module of every run, with the same results
+ * as esbuild's (each is used only when esbuild's own definition was present).
+ */
+const FASTER: Readonly<Record<string, string>> = {
+  // A function already named `value` keeps its own `name`: redefining it with the same value and
+  // attributes changes nothing, and defining a property on a function is its slowest operation.
+  // Reading the descriptor (not `.name`) never runs a class's own `static get name()`.
+  __name: `(target, value) => { const own = __wfs_ownDescriptor(target, "name"); ` +
+    `return own !== void 0 && own.value === value ? target : __wfs_define(target, "name", { value, configurable: true }); }`,
+  // esbuild copies the exports object into a second one marked `__esModule`, getter by getter. The
+  // first object is never reached otherwise, so marking it is the same, without the copy.
+  __toCommonJS: `(mod) => __wfs_define(mod, "__esModule", { value: true })`,
+  // For a module marked `__esModule` (every sandboxed ES module and module view) and not in
+  // Node mode, esbuild's result is a copy of the module's properties without a `default` added:
+  // the module itself is the same namespace, and keeps identity with `import()`'s, as natively.
+  __toESM: `(mod, isNodeMode, target) => !isNodeMode && mod && mod.__esModule ? mod : __wfs_esbuildToESM(mod, isNodeMode, target)`,
+};
+
+// esbuild's keepNames statement for a declared function: `__name(name, "name");` on a line of its own.
+const SAME_NAME = /^([ \t]*)__name\(([A-Za-z_$][\w$]*), "\2"\);$/gm;
+
+/**
+ * Drops esbuild's `__name(f, "f");` statements, which name a declared function what it is already
+ * called (natively nothing does; the line stays, blank, for the source map).
+ *
+ * @example
+ * ```ts
+ * import { withoutSameNames } from "./esbuild_helpers.ts";
+ * withoutSameNames('function f() {}\n__name(f, "f");\n'); // 'function f() {}\n\n'
+ * ```
+ */
+export function withoutSameNames(code: string): string {
+  return code.replace(SAME_NAME, "$1");
+}
+
+const ESBUILD_NAME = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
+
+/**
+ * For a module evaluated once (the host's own loader): drops the same-name statements and gives
+ * `__name` the faster definition, in place. Unknown helper text is left as it is.
+ *
+ * @example
+ * ```ts
+ * import { withFasterNames } from "./esbuild_helpers.ts";
+ * withFasterNames("const a = 1;\n"); // unchanged: no helpers
+ * ```
+ */
+export function withFasterNames(code: string): string {
+  const at = code.indexOf(`\n${ESBUILD_NAME}\n`);
+  if (at < 0) return code;
+  return withoutSameNames(code).replace(
+    `\n${ESBUILD_NAME}\n`,
+    `\nvar __name = ((ownDescriptor) => (target, value) => { const own = ownDescriptor(target, "name"); ` +
+      `return own !== void 0 && own.value === value ? target : __defProp(target, "name", { value, configurable: true }); })` +
+      `(Object.getOwnPropertyDescriptor);\n`,
+  );
+}
+
+/**
+ * The JavaScript that defines the helpers once, for the file level of a functor: a function
+ * returning them in `names` order, so that a functor binds them as its own locals.
+ *
+ * @example
+ * ```ts
+ * import { helperFactory, splitEsbuildHelpers } from "./esbuild_helpers.ts";
+ * const split = splitEsbuildHelpers('var __defProp = Object.defineProperty;\nconst a = 1;\n');
+ * const make = new Function(`return ${helperFactory(split)}`)();
+ * make()[0] === Object.defineProperty; // true
+ * ```
+ */
+export function helperFactory(split: SplitHelpers): string {
+  let text = split.helpers;
+  const overrides: string[] = [];
+  for (const name of split.names) {
+    const faster = FASTER[name];
+    if (!faster) continue;
+    if (name === "__toESM") text += `var __wfs_esbuildToESM = __toESM;\n`;
+    overrides.push(`${name} = ${faster};`);
+  }
+  // The intrinsics the faster helpers call, captured when the functor file loads (in `prepare`,
+  // before any workflow code runs), as esbuild's own helpers capture theirs.
+  const captured = "var __wfs_define = Object.defineProperty, __wfs_ownDescriptor = Object.getOwnPropertyDescriptor;\n";
+  return `function () {\n${captured}${text}${overrides.join("\n")}\nreturn [${split.names.join(", ")}];\n}`;
+}

@@ -1,0 +1,86 @@
+import { test } from "uvu";
+import * as assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { helperFactory, splitEsbuildHelpers, withFasterNames, withoutSameNames } from "../loader/esbuild_helpers.ts";
+
+const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
+const toCjs = (source: string) =>
+  esbuild.transformSync(source, { loader: "ts", format: "cjs", platform: "node", target: "es2022", keepNames: true }).code;
+
+/** Evaluates a CommonJS body with helpers from `helperFactory` bound as locals, as a functor does. */
+function evaluate(code: string, modules: Record<string, unknown> = {}): { exports: Record<string, unknown> } {
+  const split = splitEsbuildHelpers(code);
+  const helpers = new Function(`return (${helperFactory(split)})();`)() as unknown[];
+  const module = { exports: {} as Record<string, unknown> };
+  const bind = split.names.map((name, i) => `${name} = __h[${i}]`).join(", ");
+  const body = new Function("__h", "module", "exports", "require", `${bind ? `const ${bind};` : ""}\n${split.body}`);
+  body(helpers, module, module.exports, (id: string) => modules[id]);
+  return module;
+}
+
+test("splits every helper esbuild prints off the body, and nothing else", () => {
+  const code = toCjs(`import d from "./d"; export * from "./s"; export const a = d; export function f() {} export default class K {}`);
+  const split = splitEsbuildHelpers(code);
+  assert.ok(split.names.includes("__export") && split.names.includes("__toESM") && split.names.includes("__reExport"));
+  assert.equal(split.helpers + split.body, code, "the split loses no text");
+  assert.ok(!/^var __\w+ = /m.test(split.body), "no helper is left in the body");
+  assert.match(split.body, /^var \w+_exports = \{\};/);
+});
+
+test("keeps a CommonJS module's directive first in the body", () => {
+  const code = toCjs(`"use strict";\nfunction f() {}\nmodule.exports = f;`);
+  const split = splitEsbuildHelpers(code);
+  assert.deepEqual(split.names, ["__defProp", "__name"]);
+  assert.ok(split.body.startsWith(`"use strict";\n`));
+});
+
+test("a body with helpers moved out exports what esbuild's own output exports", () => {
+  const source = `export let count = 0; export function bump() { return ++count; } export const named = function inner() {};`;
+  const code = toCjs(source);
+  const ours = evaluate(code).exports;
+  const theirs = { exports: {} as Record<string, unknown> };
+  new Function("module", "exports", "require", code)(theirs, theirs.exports, () => undefined);
+  assert.deepEqual(Object.keys(ours), Object.keys(theirs.exports));
+  assert.equal(ours.__esModule, true);
+  assert.equal((ours.bump as () => number)(), 1);
+  assert.equal(ours.count, 1, "a live binding stays live");
+  assert.equal((ours.named as () => void).name, (theirs.exports.named as () => void).name);
+});
+
+test("__toESM gives a marked namespace itself (identity with import()), and copies anything else as esbuild does", () => {
+  const code = toCjs(`import * as ns from "./ns"; import d from "./cjs"; export const same = ns; export const def = d;`);
+  const namespace = Object.defineProperty({ value: 1 }, "__esModule", { value: true });
+  const plain = { value: 2 };
+  const { exports } = evaluate(code, { "./ns": namespace, "./cjs": plain });
+  assert.equal(exports.same, namespace);
+  assert.equal(exports.def, plain, "a module without __esModule is the default export");
+});
+
+test("__name renames a renamed function and leaves a correctly named one alone, without reading a class's own name getter", () => {
+  const code = toCjs(`const wf = (function wf() {}); export const out = wf; let reads = 0;
+    export class K { static get name() { reads++; return "other"; } } export const getterReads = () => reads;`);
+  const { exports } = evaluate(code);
+  assert.equal((exports.out as () => void).name, "wf");
+  assert.equal((exports.getterReads as () => number)(), 0);
+});
+
+test("same-name statements go, their lines stay", () => {
+  const code = `function f() {}\n__name(f, "f");\n  __name(g, "h");\n`;
+  assert.equal(withoutSameNames(code), `function f() {}\n\n  __name(g, "h");\n`);
+});
+
+test("the host's faster __name names functions as esbuild's does", () => {
+  const code = esbuild.transformSync(`export const wf = (function wf() {}); export function plain() {}`, {
+    loader: "ts",
+    format: "esm",
+    target: "es2022",
+    keepNames: true,
+  }).code;
+  const faster = withFasterNames(code);
+  assert.notEqual(faster, code);
+  const run = (text: string) => new Function(text.replace(/export \{[^}]*\};?/, "return { wf, plain };"))();
+  assert.equal(run(faster).wf.name, run(code).wf.name);
+  assert.equal(run(faster).plain.name, "plain");
+});
+
+test.run();
