@@ -107,7 +107,7 @@ const FASTER: Readonly<Record<string, string>> = {
     `return own !== void 0 && own.value === value ? target : __wfs_define(target, "name", { value, configurable: true }); }`,
   // esbuild copies the exports object into a second one marked `__esModule`, getter by getter. The
   // first object is never reached otherwise, so marking it is the same, without the copy.
-  __toCommonJS: `(mod) => __wfs_define(mod, "__esModule", { value: true })`,
+  __toCommonJS: `(mod) => mod.__esModule === true ? mod : __wfs_define(mod, "__esModule", { value: true })`,
   // For a module marked `__esModule` (every sandboxed ES module and module view) and not in
   // Node mode, esbuild's result is a copy of the module's properties without a `default` added:
   // the module itself is the same namespace, and keeps identity with `import()`'s, as natively.
@@ -154,6 +154,40 @@ export function withFasterNames(code: string): string {
   );
 }
 
+// esbuild's export object of an ES module in CommonJS form:
+//   var name_exports = {};
+//   __export(name_exports, {
+//     key: () => local,
+//     "quoted key": () => local2
+//   });
+const EXPORT_BLOCK = /^var ([\w$]+) = \{\};\n__export\(\1, \{\n((?:  (?:[\w$]+|"[^"\\\n]*"): \(\) => [\w$]+,?\n)*)\}\);$/m;
+const EXPORT_ENTRY = /^ {2}([\w$]+|"[^"\\\n]*"): \(\) => ([\w$]+),?$/;
+
+/** The prototype of export objects built by {@link withExportLiteral}, carrying `__esModule`. */
+export const ESM_PROTO = "__wfs_esmProto";
+
+/**
+ * Builds an ES module's export object as one object literal of getters (whose prototype carries
+ * the `__esModule` mark) instead of `{}` plus a `defineProperty` per export and one for the mark:
+ * measured about twice as fast per module, and a run builds one per module. The getters are
+ * enumerable and stay live bindings; unlike esbuild's they are configurable (a native namespace's
+ * are not, and neither form is a native namespace: see Known limits). Line count is kept.
+ *
+ * @example
+ * ```ts
+ * import { withExportLiteral } from "./esbuild_helpers.ts";
+ * withExportLiteral('var a_exports = {};\n__export(a_exports, {\n  x: () => x\n});\n').rewritten; // true
+ * ```
+ */
+export function withExportLiteral(body: string): { body: string; rewritten: boolean } {
+  const match = EXPORT_BLOCK.exec(body);
+  if (!match) return { body, rewritten: false };
+  const entries = match[2].split("\n").filter(Boolean).map((line) => EXPORT_ENTRY.exec(line)!);
+  const getters = entries.map(([, key, local]) => `  get ${key}() { return ${local}; },`);
+  const literal = [`var ${match[1]} = { __proto__: ${ESM_PROTO},`, ...getters, `};`, ``].join("\n");
+  return { body: body.slice(0, match.index) + literal + body.slice(match.index + match[0].length), rewritten: true };
+}
+
 /**
  * The JavaScript that defines the helpers once, for the file level of a functor: a function
  * returning them in `names` order, so that a functor binds them as its own locals.
@@ -178,5 +212,8 @@ export function helperFactory(split: SplitHelpers): string {
   // The intrinsics the faster helpers call, captured when the functor file loads (in `prepare`,
   // before any workflow code runs), as esbuild's own helpers capture theirs.
   const captured = "var __wfs_define = Object.defineProperty, __wfs_ownDescriptor = Object.getOwnPropertyDescriptor;\n";
-  return `function () {\n${captured}${text}${overrides.join("\n")}\nreturn [${split.names.join(", ")}];\n}`;
+  const proto = split.names.includes(ESM_PROTO)
+    ? `var ${ESM_PROTO} = Object.create(Object.prototype, { __esModule: { value: true } });\n`
+    : "";
+  return `function () {\n${captured}${proto}${text}${overrides.join("\n")}\nreturn [${split.names.join(", ")}];\n}`;
 }

@@ -1,7 +1,14 @@
 import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { helperFactory, splitEsbuildHelpers, withFasterNames, withoutSameNames } from "../loader/esbuild_helpers.ts";
+import {
+  ESM_PROTO,
+  helperFactory,
+  splitEsbuildHelpers,
+  withExportLiteral,
+  withFasterNames,
+  withoutSameNames,
+} from "../loader/esbuild_helpers.ts";
 
 const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
 const toCjs = (source: string) =>
@@ -9,7 +16,11 @@ const toCjs = (source: string) =>
 
 /** Evaluates a CommonJS body with helpers from `helperFactory` bound as locals, as a functor does. */
 function evaluate(code: string, modules: Record<string, unknown> = {}): { exports: Record<string, unknown> } {
-  const split = splitEsbuildHelpers(code);
+  const esbuildSplit = splitEsbuildHelpers(code);
+  const literal = withExportLiteral(esbuildSplit.body);
+  const split = literal.rewritten
+    ? { ...esbuildSplit, names: [...esbuildSplit.names, ESM_PROTO], body: literal.body }
+    : esbuildSplit;
   const helpers = new Function(`return (${helperFactory(split)})();`)() as unknown[];
   const module = { exports: {} as Record<string, unknown> };
   const bind = split.names.map((name, i) => `${name} = __h[${i}]`).join(", ");
@@ -62,6 +73,23 @@ test("__name renames a renamed function and leaves a correctly named one alone, 
   const { exports } = evaluate(code);
   assert.equal((exports.out as () => void).name, "wf");
   assert.equal((exports.getterReads as () => number)(), 0);
+});
+
+test("the export object literal keeps every key (quoted and default too), live bindings, the mark and the line count", () => {
+  const code = toCjs(`let n = 0; export { n as "a-b" }; export default function () { return ++n; } export const c = 1;`);
+  const literal = withExportLiteral(splitEsbuildHelpers(code).body);
+  assert.ok(literal.rewritten);
+  assert.equal(literal.body.split("\n").length, splitEsbuildHelpers(code).body.split("\n").length);
+  const { exports } = evaluate(code);
+  assert.deepEqual(Object.keys(exports).sort(), ["a-b", "c", "default"]);
+  assert.equal(exports.__esModule, true);
+  assert.ok(!Object.keys(exports).includes("__esModule"));
+  (exports.default as () => number)();
+  assert.equal(exports["a-b"], 1, "a live binding");
+  assert.throws(() => {
+    "use strict";
+    (exports as { c: number }).c = 2;
+  }, TypeError, "an export is read-only to importers");
 });
 
 test("same-name statements go, their lines stay", () => {
