@@ -2,50 +2,17 @@
 //   <runtime> <same flags> bench/_core_child.ts <baseline> [--quick] [entry URL]
 // It prints one `BENCH_RESULT <json>` line (bench/_spawn.ts).
 import { createRequire } from "node:module";
-import * as nodeModule from "node:module";
 import process from "node:process";
-import vm from "node:vm";
-import {
-  DEFAULT_PASSTHROUGH,
-  discoverWorkflows,
-  register,
-  SandboxedWorkflowRunner,
-  UnsandboxedWorkflowRunner,
-  type WorkflowDefinition,
-  type WorkflowRunner,
-} from "workflow-sandbox";
-import { benchInput } from "./_bench_input.ts";
+import { discoverWorkflows, SandboxedWorkflowRunner, type WorkflowRunner } from "workflow-sandbox";
+import { benchJob, createRunner, createUrlRun, createVmRun, prepared, RESTRICTIONS, WORKFLOW_URL } from "./_baselines.ts";
 import { report } from "./_spawn.ts";
-import {
-  type Counts,
-  nextMacrotask,
-  now,
-  type Phases,
-  requireGc,
-  runnerIteration,
-  settledHeap,
-  timePhases,
-} from "./_timing.ts";
+import { type Counts, now, type Phases, requireGc, runnerIteration, settledHeap, timePhases } from "./_timing.ts";
 
-const WORKFLOW_URL = new URL("./workflow/workflow.ts", import.meta.url).href;
-
-// Every baseline passes the same modules through: the defaults plus zod.
-const RESTRICTIONS = { passthroughModules: [...DEFAULT_PASSTHROUGH, "zod"], passthroughAllModules: false };
-
-const input = benchInput();
-const benchJob = (workflow: unknown) => (workflow as (input: unknown) => Promise<string>)(input);
 const trivialJob = (workflow: unknown) => (workflow as (seed: number) => Promise<number>)(7);
-
-async function prepared(runner: WorkflowRunner, url: string): Promise<WorkflowDefinition> {
-  const [definition] = await discoverWorkflows(url);
-  if (!definition) throw new Error(`No workflow is exported by '${url}'`);
-  await runner.prepare(definition);
-  return definition;
-}
 
 /** A runner (sandboxed or not) on a workflow. */
 async function runner(counts: Counts, kind: "sandboxed" | "unsandboxed", url: string, job: (wf: unknown) => unknown): Promise<Phases> {
-  const runner = kind === "sandboxed" ? new SandboxedWorkflowRunner({ restrictions: RESTRICTIONS }) : new UnsandboxedWorkflowRunner();
+  const runner: WorkflowRunner = createRunner(kind);
   return timePhases(counts, runnerIteration(runner, await prepared(runner, url), job));
 }
 
@@ -57,43 +24,14 @@ async function runner(counts: Counts, kind: "sandboxed" | "unsandboxed", url: st
  * alone, the isolation mechanism without the modules' own work.
  */
 async function vmContext(counts: Counts): Promise<Phases & { contextUs: number }> {
-  const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
-  const bundle = await esbuild.build({
-    entryPoints: [new URL(WORKFLOW_URL).pathname],
-    bundle: true,
-    write: false,
-    format: "cjs",
-    platform: "neutral",
-    target: "es2022",
-    keepNames: true, // as the functor compiler does
-    external: ["zod", "workflow-sandbox"],
-    logLevel: "silent",
-  });
-  const script = new vm.Script(`(function (require, module, exports) {\n${bundle.outputFiles[0].text}\n})`, {
-    filename: "bench-workflow.vm.js",
-  });
-  const host: Record<string, unknown> = { zod: await import("zod"), "workflow-sandbox": await import("workflow-sandbox") };
-  const hostRequire = (id: string) => {
-    if (!(id in host)) throw new Error(`The vm baseline cannot require '${id}'`);
-    return host[id];
-  };
+  const vmRun = await createVmRun();
   let contextMs = 0;
   let measuring = 0;
   const phases = await timePhases(counts, async (phases) => {
-    const t0 = now();
-    const context = vm.createContext({});
-    const tc = now();
-    const factory = script.runInContext(context) as (require: unknown, module: unknown, exports: unknown) => void;
-    const module = { exports: {} as Record<string, unknown> };
-    factory(hostRequire, module, module.exports);
-    const t1 = now();
-    const pending = benchJob(module.exports.orderReport);
-    await nextMacrotask();
-    const value = await pending;
-    const t2 = now();
-    phases[0] += t1 - t0;
-    phases[1] += t2 - t1;
-    if (++measuring > counts.warmup) contextMs += tc - t0;
+    const { value, createMs, activateMs, contextMs: contextOnlyMs } = await vmRun();
+    phases[0] += createMs;
+    phases[1] += activateMs;
+    if (++measuring > counts.warmup) contextMs += contextOnlyMs;
     return value;
   });
   return { ...phases, contextUs: (contextMs / (counts.rounds * counts.perRound)) * 1000 };
@@ -105,29 +43,10 @@ async function vmContext(counts: Counts): Promise<Phases & { contextUs: number }
  * stay shared). Capped: these module instances are never freed.
  */
 async function perRunUrl(runs: number): Promise<{ totalUs: number; heapPerRunBytes: number; runs: number; result: string }> {
-  const folder = new URL("./workflow/", import.meta.url).href;
-  const hooksUrl = new URL("./_run_query_hooks.mjs", import.meta.url);
-  // Hook the way workflow-sandbox did: in-thread hooks where they work, off-thread ones otherwise.
-  if (register().mode === "registerHooks") {
-    const hooks = await import(hooksUrl.href) as { createSyncResolve(folder: string): unknown };
-    (nodeModule as unknown as { registerHooks(hooks: object): unknown }).registerHooks({ resolve: hooks.createSyncResolve(folder) });
-  } else {
-    nodeModule.register(hooksUrl, { data: { folder } });
-  }
+  const one = await createUrlRun(); // two warm-up runs, checked to be two module instances
   const gc = requireGc();
-  const one = async (run: number | string) => {
-    const namespace = await import(`${WORKFLOW_URL}?run=${run}`) as { orderReport: (input: unknown) => Promise<string> };
-    const pending = namespace.orderReport(input);
-    await nextMacrotask();
-    return pending;
-  };
-  const first = await one("warmup-1");
-  if ((await import(`${WORKFLOW_URL}?run=warmup-1`)).orderReport === (await import(`${WORKFLOW_URL}?run=warmup-2`)).orderReport) {
-    throw new Error("The per-run URL baseline gave two runs one module instance");
-  }
-  await one("warmup-2");
   const before = await settledHeap(gc);
-  let result = first;
+  let result: unknown;
   const started = now();
   for (let i = 0; i < runs; i++) result = await one(i);
   const elapsed = now() - started;
