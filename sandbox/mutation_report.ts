@@ -79,18 +79,31 @@ export function moduleTargets(url: string, namespace: object): WatchedObject[] {
 export function snapshot(targets: readonly WatchedObject[]): () => MutationWarning[] {
   const before: Snapshot = new Map();
   for (const watched of targets) before.set(watched, read(watched.target));
+  // The comparison runs in every prepare (and every reported activation): it reads each property
+  // once against the previous slots, without building a second map per object.
   return () => {
     const warnings: MutationWarning[] = [];
     for (const [watched, previous] of before) {
-      const now = read(watched.target);
-      for (const [key, slot] of now) {
+      let seen = 0;
+      for (const key of ownKeys(watched.target)) {
+        const descriptor = getOwnPropertyDescriptor(watched.target, key);
+        if (!descriptor) continue;
         const old = previous.get(key);
-        if (!old) warnings.push(warning(watched, key, "added"));
-        else if (old.value !== slot.value || old.get !== slot.get || old.set !== slot.set) {
-          if (!(Number.isNaN(old.value) && Number.isNaN(slot.value))) warnings.push(warning(watched, key, "changed"));
+        if (!old) {
+          warnings.push(warning(watched, key, "added"));
+          continue;
+        }
+        seen++;
+        const changed = "value" in descriptor
+          ? old.value !== descriptor.value && !(Number.isNaN(old.value) && Number.isNaN(descriptor.value))
+          : old.get !== descriptor.get || old.set !== descriptor.set;
+        if (changed) warnings.push(warning(watched, key, "changed"));
+      }
+      if (seen !== previous.size) {
+        for (const key of previous.keys()) {
+          if (!getOwnPropertyDescriptor(watched.target, key)) warnings.push(warning(watched, key, "deleted"));
         }
       }
-      for (const key of previous.keys()) if (!now.has(key)) warnings.push(warning(watched, key, "deleted"));
     }
     return warnings;
   };

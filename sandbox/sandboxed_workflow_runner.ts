@@ -124,8 +124,9 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
 
   async prepare(definition: WorkflowDefinition): Promise<void> {
     try {
-      await detectCommonJsNamespaceShape(pathToFileURL(join(ensureRegistered().root, "sandbox", "_cjs_namespace_probe.cjs")).href);
-      await this.#graph.load(definition.moduleUrl);
+      // Both wait on the runtime's loader (Node 20: its hooks thread), so they overlap.
+      const probe = pathToFileURL(join(ensureRegistered().root, "sandbox", "_cjs_namespace_probe.cjs")).href;
+      await Promise.all([detectCommonJsNamespaceShape(probe), this.#graph.load(definition.moduleUrl)]);
       const instance = await this.#create({ definition }, true);
       if (!workflowBrand(instance.workflow)) {
         throw new Error(
