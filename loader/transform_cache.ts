@@ -118,18 +118,16 @@ export function defaultCacheDir(cwd: string = process.cwd()): string {
 }
 
 function usableDir(dir: string): string | undefined {
+  // No write probe here: every start would pay for it, and `write` already falls back to memory
+  // when the folder turns out to be read-only (entries written earlier are still read).
   try {
     mkdirSync(dir, { recursive: true });
-    const probe = join(dir, `.probe-${process.pid}`);
-    writeFileSync(probe, "");
-    renameSync(probe, join(dir, ".writable"));
+  } catch {
+    // read-only: may still hold entries
+  }
+  try {
     return statSync(dir).isDirectory() ? dir : undefined;
   } catch {
-    // A read-only cache folder may still hold entries written earlier: use it for reads.
-    try {
-      return statSync(dir).isDirectory() ? dir : undefined;
-    } catch {
-      return undefined;
-    }
+    return undefined;
   }
 }
