@@ -14,7 +14,7 @@ import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 11;
+export const FUNCTOR_FORMAT = 13;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -59,7 +59,9 @@ export type Functor = ((scope: object) => (...args: unknown[]) => ModuleBody | v
  * (sandbox/ecmascript_globals.ts), then these, in this order. One array per run serves every
  * module: the slots after the globals are rewritten before each call.
  */
-export const FUNCTOR_PARAMS = ["__wfs_meta", "__wfsi", "__wfs_helpers", "exports", "__wfs_require", "module", "__filename", "__dirname"] as const;
+export const FUNCTOR_PARAMS = [
+  "__wfs_meta", "__wfsi", "__wfs_helpers", "__wfs_cyclic", "exports", "__wfs_require", "module", "__filename", "__dirname",
+] as const;
 
 /** The result of {@link FunctorCompiler.compile}. */
 export interface CompiledModule {
@@ -107,7 +109,7 @@ const DYNAMIC_IMPORT = "__wfsi"; // exactly as long as `import`, so source-map c
 // are parameters of the enclosing per-run function. An ES module has no `arguments` (esbuild
 // defines it away below), so its body takes every parameter in one function: one call less per
 // module per run.
-const RUN_PARAMS = FUNCTOR_PARAMS.slice(0, 3).join(", ");
+const RUN_PARAMS = FUNCTOR_PARAMS.slice(0, 4).join(", ");
 const INNER_PARAMS = "exports, __wfs_require, module, __filename, __dirname";
 
 /**

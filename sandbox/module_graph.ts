@@ -39,6 +39,12 @@ export interface ModuleRecord {
    * the runner's): every later run takes the target without resolving or matching again.
    */
   readonly targets: Map<string, RequireTarget>;
+  /**
+   * Whether another module can read this one's exports while it evaluates (an import cycle, or a
+   * module reached by a CommonJS `require`, whose edges are known only at run time). An ES module
+   * that cannot is given data properties for its fixed exports (loader/esbuild_helpers.ts).
+   */
+  cyclic: boolean;
 }
 
 /** A resolved `require` of a module: the host's instance, or a record to instantiate. */
@@ -107,6 +113,60 @@ export class ModuleGraph {
       }
     };
     await visit(url);
+    this.#markCycles();
+  }
+
+  /**
+   * Marks the ES modules of static import cycles (strongly connected components of the static
+   * import graph, Tarjan's algorithm) and the modules a CommonJS module imports, whose `require`
+   * calls may lead back. Everything else is acyclic: its imports have finished evaluating before it
+   * runs, and nothing imports it before it has.
+   */
+  #markCycles(): void {
+    const index = new Map<ModuleRecord, number>();
+    const low = new Map<ModuleRecord, number>();
+    const stack: ModuleRecord[] = [];
+    const onStack = new Set<ModuleRecord>();
+    const edges = (record: ModuleRecord): ModuleRecord[] => {
+      if (record.kind !== "esm") return [];
+      const out: ModuleRecord[] = [];
+      for (const specifier of record.compiled!.meta.imports) {
+        const url = record.deps.get(specifier);
+        const target = url === undefined ? undefined : this.records.get(url);
+        if (target && !this.isPassthrough(target.url, record)) out.push(target);
+      }
+      return out;
+    };
+    const cyclicFromCjs = new Set<ModuleRecord>();
+    for (const record of this.records.values()) {
+      if (record.kind === "cjs") for (const target of record.targets.values()) if (target.record) cyclicFromCjs.add(target.record);
+    }
+    const connect = (record: ModuleRecord): void => {
+      index.set(record, index.size);
+      low.set(record, index.get(record)!);
+      stack.push(record);
+      onStack.add(record);
+      const next = edges(record);
+      for (const target of next) {
+        if (!index.has(target)) {
+          connect(target);
+          low.set(record, Math.min(low.get(record)!, low.get(target)!));
+        } else if (onStack.has(target)) {
+          low.set(record, Math.min(low.get(record)!, index.get(target)!));
+        }
+      }
+      if (low.get(record) !== index.get(record)) return;
+      const component: ModuleRecord[] = [];
+      let member: ModuleRecord;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== record);
+      const cycle = component.length > 1 || next.includes(record);
+      for (const item of component) item.cyclic = item.kind !== "esm" || cycle || cyclicFromCjs.has(item);
+    };
+    for (const record of this.records.values()) if (!index.has(record)) connect(record);
   }
 
   /** Loads a passed-through module on the host (ES module view), once per runner. */
@@ -185,6 +245,7 @@ export class ModuleGraph {
       passthroughTargets: new Set<string>(),
       functor: undefined,
       targets: new Map(),
+      cyclic: true,
     };
     let source: string;
     try {

@@ -5,7 +5,7 @@
  * @module
  */
 import Module, { createRequire } from "node:module";
-import type { ModuleBody } from "../loader/functor_compiler.ts";
+import { FUNCTOR_PARAMS, type ModuleBody } from "../loader/functor_compiler.ts";
 import type { ModuleGraph, ModuleRecord } from "./module_graph.ts";
 import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
 import { resolveImport, resolveImportSync } from "./module_resolver.ts";
@@ -186,11 +186,12 @@ export class SandboxRun implements RunSlotValue {
     const require = this.#requireFor(record);
     // One argument array per run (FUNCTOR_PARAMS after the globals): `apply` copies it before the
     // body runs, so a nested instantiation may rewrite it.
-    const args = this.#args ??= [...this.globals.constants, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+    const args = this.#args ??= [...this.globals.constants, ...FUNCTOR_PARAMS.map(() => undefined)];
     let at = this.globals.constants.length;
     args[at++] = meta.usesImportMeta ? this.#importMeta(record) : undefined;
     args[at++] = meta.usesDynamicImport ? (specifier: unknown) => this.#dynamicImport(record, specifier) : undefined;
     args[at++] = functor.helpers;
+    args[at++] = record.cyclic;
     args[at++] = module.exports;
     args[at++] = require;
     args[at++] = module;

@@ -15,7 +15,11 @@ const toCjs = (source: string) =>
   esbuild.transformSync(source, { loader: "ts", format: "cjs", platform: "node", target: "es2022", keepNames: true }).code;
 
 /** Evaluates a CommonJS body with helpers from `helperFactory` bound as locals, as a functor does. */
-function evaluate(code: string, modules: Record<string, unknown> = {}): { exports: Record<string, unknown> } {
+function evaluate(
+  code: string,
+  modules: Record<string, unknown> = {},
+  cyclic = false,
+): { exports: Record<string, unknown> } {
   const esbuildSplit = splitEsbuildHelpers(code);
   const literal = withExportLiteral(esbuildSplit.body);
   const split = literal.rewritten
@@ -24,8 +28,8 @@ function evaluate(code: string, modules: Record<string, unknown> = {}): { export
   const helpers = new Function(`return (${helperFactory(split)})();`)() as unknown[];
   const module = { exports: {} as Record<string, unknown> };
   const bind = split.names.map((name, i) => `${name} = __h[${i}]`).join(", ");
-  const body = new Function("__h", "module", "exports", "require", `${bind ? `const ${bind};` : ""}\n${split.body}`);
-  body(helpers, module, module.exports, (id: string) => modules[id]);
+  const body = new Function("__h", "__wfs_cyclic", "module", "exports", "require", `${bind ? `const ${bind};` : ""}\n${split.body}`);
+  body(helpers, cyclic, module, module.exports, (id: string) => modules[id]);
   return module;
 }
 
@@ -75,21 +79,31 @@ test("__name renames a renamed function and leaves a correctly named one alone, 
   assert.equal((exports.getterReads as () => number)(), 0);
 });
 
-test("the export object literal keeps every key (quoted and default too), live bindings, the mark and the line count", () => {
-  const code = toCjs(`let n = 0; export { n as "a-b" }; export default function () { return ++n; } export const c = 1;`);
+test("the export object literal keeps every key (quoted and default too), live bindings, the mark and every line's place", () => {
+  const code = toCjs(`let n = 0; export { n as "a-b" }; export default function () { return ++n; } export const c = 1;\nconst marker = 0;`);
   const literal = withExportLiteral(splitEsbuildHelpers(code).body);
   assert.ok(literal.rewritten);
-  assert.equal(literal.body.split("\n").length, splitEsbuildHelpers(code).body.split("\n").length);
-  const { exports } = evaluate(code);
-  assert.deepEqual(Object.keys(exports).sort(), ["a-b", "c", "default"]);
-  assert.equal(exports.__esModule, true);
-  assert.ok(!Object.keys(exports).includes("__esModule"));
-  (exports.default as () => number)();
-  assert.equal(exports["a-b"], 1, "a live binding");
-  assert.throws(() => {
-    "use strict";
-    (exports as { c: number }).c = 2;
-  }, TypeError, "an export is read-only to importers");
+  const lineOf = (text: string) => text.split("\n").findIndex((line) => line.startsWith("const marker"));
+  assert.equal(lineOf(literal.body), lineOf(splitEsbuildHelpers(code).body));
+  for (const cyclic of [false, true]) {
+    const { exports } = evaluate(code, {}, cyclic);
+    assert.deepEqual(Object.keys(exports).sort(), ["a-b", "c", "default"]);
+    assert.equal(exports.__esModule, true);
+    assert.ok(!Object.keys(exports).includes("__esModule"));
+    (exports.default as () => number)();
+    assert.equal(exports["a-b"], 1, "a let export is a live binding");
+    assert.equal(exports.c, 1);
+  }
+});
+
+test("outside a cycle, fixed exports are data properties; in a cycle every export is a getter", () => {
+  const code = toCjs(`export let l = 1; export const c = 2; export function f() {} export class K {} export function g() {} g = null as any;`);
+  const kinds = (cyclic: boolean) => {
+    const { exports } = evaluate(code, {}, cyclic);
+    return Object.fromEntries(Object.keys(exports).map((key) => [key, "value" in Object.getOwnPropertyDescriptor(exports, key)! ? "data" : "getter"]));
+  };
+  assert.deepEqual(kinds(false), { K: "data", c: "data", f: "data", g: "getter", l: "getter" });
+  assert.deepEqual(kinds(true), { K: "getter", c: "getter", f: "getter", g: "getter", l: "getter" });
 });
 
 test("same-name statements go, their lines stay", () => {

@@ -508,6 +508,30 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
       "receive those globals as constants; replace one member instead (`Math.max = ...`).",
   },
   {
+    name: "a sandboxed module namespace is an ordinary object",
+    code: `const ns = await importModule("./counter_box.ts");
+      return Object.prototype.toString.call(ns) === "[object Object]" && Object.getPrototypeOf(ns) !== null;`,
+    expected: "differs",
+    explanation: "Modules run as functors, not as ES module records, so a namespace is an object of exports in " +
+      "export order, not tagged `Module`, and an ambiguous `export *` name resolves to its first source instead " +
+      "of being left out.",
+  },
+  {
+    name: "writing through a module namespace (ns.CounterBox = ...)",
+    code: `const ns = await importModule("./counter_box.ts");
+      "use strict";
+      try {
+        ns.CounterBox = null;
+        return ns.CounterBox === null;
+      } catch {
+        return false;
+      }`,
+    expected: "differs",
+    explanation: "A sandboxed module's `const`, class and function exports are plain data properties of its " +
+      "namespace outside import cycles (getters cost about 1 µs each per run), so the write succeeds, in this run " +
+      "only, where natively it throws a `TypeError`.",
+  },
+  {
     name: "an undeclared name in sloppy CommonJS",
     code: "return readUndeclared() === undefined;",
     expected: "differs",

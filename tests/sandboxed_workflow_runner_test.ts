@@ -286,4 +286,14 @@ test("an endless synchronous loop is interrupted with a DeadlockError and the ru
   assert.equal((await results[0]).length, 6);
 });
 
+test("the graph marks the modules of an import cycle, and only those, as cyclic", async () => {
+  const [definition] = await discoverWorkflows(fixture("differential/cycles/main.ts").href);
+  const runner = new SandboxedWorkflowRunner({ restrictions: { passthroughModules: DEFAULT_PASSTHROUGH, passthroughAllModules: false } });
+  await runner.prepare(definition);
+  const cyclic = Object.fromEntries(
+    [...runner.graph.records.values()].map((record) => [hostPath.basename(record.path), record.cyclic]),
+  );
+  assert.deepEqual(cyclic, { "main.ts": false, "log.ts": false, "a.ts": true, "b.ts": true });
+});
+
 test.run();
