@@ -52,7 +52,9 @@ const HOST_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) =>
 // fails, as it must (functors read them as constants).
 const LAYER_DESCRIPTORS: Map<PropertyKey, PropertyDescriptor> = (() => {
   const layer = new Map<PropertyKey, PropertyDescriptor>();
-  const defineProperty = (_: unknown, key: PropertyKey, descriptor: PropertyDescriptor) => layer.set(key, descriptor);
+  // Writes into the map; `setOwn` below must reach the real defineProperty (a local of that name
+  // once made `globalThis.fetch = x` in a run land in this map, leaking into layers built later).
+  const record = (key: PropertyKey, descriptor: PropertyDescriptor) => layer.set(key, descriptor);
   for (const key of HOST_KEYS) {
     const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
     if (!descriptor.get && !descriptor.set && descriptor.value === hostGlobal) continue; // self references are own
@@ -63,17 +65,17 @@ const LAYER_DESCRIPTORS: Map<PropertyKey, PropertyDescriptor> = (() => {
       // Host accessors (Node's lazy `crypto`, `navigator`) run against the host global, lazily, so
       // capturing them has no side effect.
       const getter = descriptor.get;
-      defineProperty(layer, key, {
+      record(key, {
         configurable: false,
         enumerable: descriptor.enumerable,
         get: getter ? () => getter.call(hostGlobal) : undefined,
         set: setOwn,
       });
     } else if (typeof key === "string" && ECMASCRIPT.has(key)) {
-      defineProperty(layer, key, { value: descriptor.value, writable: false, enumerable: descriptor.enumerable, configurable: false });
+      record(key, { value: descriptor.value, writable: false, enumerable: descriptor.enumerable, configurable: false });
     } else {
       const value = descriptor.value;
-      defineProperty(layer, key, { configurable: false, enumerable: descriptor.enumerable, get: () => value, set: setOwn });
+      record(key, { configurable: false, enumerable: descriptor.enumerable, get: () => value, set: setOwn });
     }
   }
   return layer;

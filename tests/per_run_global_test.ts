@@ -55,4 +55,14 @@ test("the sloppy scope claims unknown names for the run and lets host names thro
   assert.equal("someImplicitGlobal" in globalThis, false);
 });
 
+test("assigning a host global in a run lands on that run only, and never in a layer built later", () => {
+  const run = createPerRunGlobal({});
+  (run.global as Record<string, unknown>).fetch = "polyfill";
+  assert.equal((run.global as Record<string, unknown>).fetch, "polyfill");
+  assert.notEqual((globalThis as Record<string, unknown>).fetch, "polyfill");
+  const later = createPerRunGlobal({ workflowSandboxTestOnly: { value: 1 } });
+  assert.notEqual((later.global as Record<string, unknown>).fetch, "polyfill");
+  assert.notEqual((createPerRunGlobal({}).global as Record<string, unknown>).fetch, "polyfill");
+});
+
 test.run();
