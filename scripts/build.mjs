@@ -13,6 +13,7 @@ const entryPoints = {
   workflow: join(root, "workflow.ts"),
   register: join(root, "loader/register_entry.ts"),
   hooks_async: join(root, "loader/hooks_async.ts"),
+  temporal: join(root, "temporal/mod.ts"),
   cli: join(root, "cli/main.ts"),
 };
 rmSync(join(root, "dist"), { recursive: true, force: true });

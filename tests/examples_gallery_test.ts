@@ -108,6 +108,15 @@ if (!isDeno) {
       'import-in-the-middle: Hook fired for ["zod"] after three workflow runs',
     ]);
   });
+
+  // Temporal's native core bridge loads in Node only.
+  test("temporal: the history replays through Temporal's worker and through the adapter", () => {
+    const lines = succeeded(runExample("temporal", "node"));
+    assert.equal(lines[0], `history: invoice('Ada') completed with "invoice #1 for Ada at 2026-01-01T00:00:00.005Z: receipt-Ada"`);
+    assert.match(lines[1], /^Temporal's Worker: replayed in \d+ ms$/);
+    assert.match(lines[2], /^SandboxedTemporalWorker: replayed in \d+ ms$/);
+    assert.equal(lines.length, 3);
+  });
 }
 
 if (isDeno) {
