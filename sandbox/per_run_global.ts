@@ -98,6 +98,21 @@ function layerWithout(names: readonly string[]): object {
     for (const [name, descriptor] of LAYER_DESCRIPTORS) {
       if (!excluded.has(name)) defineProperty(built, name, descriptor);
     }
+    // Self references (`globalThis`, `global`, Deno's `self`) answer the object they are read on,
+    // the run's global, instead of being two own properties defined in every run; assigning one
+    // defines it on the run, as other host names do.
+    for (const name of SELF_KEYS) {
+      defineProperty(built, name, {
+        configurable: false,
+        enumerable: false,
+        get(this: object) {
+          return this;
+        },
+        set(this: object, value: unknown) {
+          defineProperty(this, name, { value, writable: true, configurable: true, enumerable: true });
+        },
+      });
+    }
     layer = freeze(built);
     layers.set(key, layer);
   }
@@ -142,9 +157,6 @@ export type GlobalOverrides = Readonly<Record<string, PropertyDescriptor>>;
 export function createPerRunGlobal(overrides: GlobalOverrides): PerRunGlobal {
   const names = Object.keys(overrides);
   const global = create(layerWithout(names)) as Record<PropertyKey, unknown>;
-  for (const key of SELF_KEYS) {
-    defineProperty(global, key, { value: global, writable: true, configurable: true, enumerable: false });
-  }
   const constants = BASE_CONSTANTS.slice();
   constants[GLOBAL_THIS_INDEX] = global;
   for (const name in overrides) {

@@ -97,12 +97,13 @@ export class SandboxRun implements RunSlotValue {
   readonly globals: PerRunGlobal;
   readonly #graph: ModuleGraph;
   readonly #instances = new Map<string, Instance>();
-  readonly #requireCache: Record<string, ModuleObject> = create(null);
-  readonly #pending: PendingImport[] = [];
+  // Made on first use, as the two sets below: most runs have no CommonJS module and no import().
+  #requireCacheObject: Record<string, ModuleObject> | undefined;
+  #pending: PendingImport[] | undefined;
   readonly #filter: HostModuleFilter | undefined;
   readonly #onModule: ((event: ModuleEvent) => void) | undefined;
-  readonly #reached = new Set<string>();
-  readonly #instantiatedUrls = new Set<string>();
+  #reached: Set<string> | undefined;
+  #instantiatedUrls: Set<string> | undefined;
   #args: unknown[] | undefined;
 
   constructor(options: SandboxRunOptions) {
@@ -124,9 +125,13 @@ export class SandboxRun implements RunSlotValue {
     return this.#esmView(record, this.#instantiate(record)) as Record<string, unknown>;
   }
 
+  get #requireCache(): Record<string, ModuleObject> {
+    return this.#requireCacheObject ??= create(null);
+  }
+
   /** Whether dynamic imports wait to be settled. */
   get hasPendingImports(): boolean {
-    return this.#pending.length > 0;
+    return this.#pending !== undefined && this.#pending.length > 0;
   }
 
   /**
@@ -135,7 +140,7 @@ export class SandboxRun implements RunSlotValue {
    * one loaded from disk settle at the same point of the workflow's execution.
    */
   async settlePendingImports(): Promise<void> {
-    const batch = this.#pending.splice(0);
+    const batch = this.#pending?.splice(0) ?? [];
     const outcomes: Outcome[] = [];
     for (const request of batch) {
       try {
@@ -186,7 +191,7 @@ export class SandboxRun implements RunSlotValue {
     const require = this.#requireFor(record);
     // One argument array per run (FUNCTOR_PARAMS after the globals): `apply` copies it before the
     // body runs, so a nested instantiation may rewrite it.
-    const args = this.#args ??= [...this.globals.constants, ...FUNCTOR_PARAMS.map(() => undefined)];
+    const args = this.#args ??= this.globals.constants.concat(PARAM_SLOTS);
     let at = this.globals.constants.length;
     args[at++] = meta.usesImportMeta ? this.#importMeta(record) : undefined;
     args[at++] = meta.usesDynamicImport ? (specifier: unknown) => this.#dynamicImport(record, specifier) : undefined;
@@ -262,7 +267,7 @@ export class SandboxRun implements RunSlotValue {
 
   #notify(url: string, passthrough: boolean, dynamic: boolean, stage: ModuleEvent["stage"] = "reached"): void {
     if (!this.#onModule) return;
-    const seen = stage === "reached" ? this.#reached : this.#instantiatedUrls;
+    const seen = stage === "reached" ? (this.#reached ??= new Set()) : (this.#instantiatedUrls ??= new Set());
     const first = !seen.has(url);
     if (first) seen.add(url);
     this.#onModule({ url, passthrough, first, dynamic, importing: this.importing, stage });
@@ -307,7 +312,7 @@ export class SandboxRun implements RunSlotValue {
 
   #dynamicImport(record: ModuleRecord, specifier: unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({
+      (this.#pending ??= []).push({
         record,
         specifier: String(specifier),
         passthrough: this.passthroughDepth > 0,
@@ -338,6 +343,9 @@ export class SandboxRun implements RunSlotValue {
     return this.#esmView(target, instance);
   }
 }
+
+// The slots after the globals in a run's functor arguments, filled per module.
+const PARAM_SLOTS: readonly unknown[] = FUNCTOR_PARAMS.map(() => undefined);
 
 // An ES module's body never sees its `module` object (esbuild's output only assigns its exports).
 const NO_MODULES = freeze([]) as unknown as ModuleObject[];
