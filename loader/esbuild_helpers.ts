@@ -133,6 +133,34 @@ export function withoutSameNames(code: string): string {
 
 const ESBUILD_NAME = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
 
+// `__name(function f(`, `__name(async function f(`, `__name(class f ` at the start of a named
+// function or class expression. esbuild renames a name that would shadow another by appending
+// digits (`function wf2` for `wf`), so a name without trailing digits is the original one, the value
+// esbuild passes as the second argument: naming it again is a no-op.
+const NAMED_EXPRESSION = /(?<![\w$])__name\(((?:async )?function\*? ?|class )([A-Za-z_$](?:[\w$]*[A-Za-z_$])?)([( ])/g;
+
+/** The identity helper that stands in for such a `__name` (the same length, so columns stay exact). */
+export const SAME_NAME_HELPER = "__wfsn";
+
+/**
+ * Replaces `__name` around named function and class expressions whose name esbuild did not change
+ * with {@link SAME_NAME_HELPER}, which returns its argument: no property read or definition per run.
+ *
+ * @example
+ * ```ts
+ * import { withoutSameNamedExpressions } from "./esbuild_helpers.ts";
+ * withoutSameNamedExpressions('__name(async function wf() {}, "wf")').code; // '__wfsn(async function wf() {}, "wf")'
+ * ```
+ */
+export function withoutSameNamedExpressions(code: string): { code: string; replaced: boolean } {
+  let replaced = false;
+  const result = code.replace(NAMED_EXPRESSION, (_, head: string, name: string, after: string) => {
+    replaced = true;
+    return `${SAME_NAME_HELPER}(${head}${name}${after}`;
+  });
+  return { code: result, replaced };
+}
+
 /**
  * For a module evaluated once (the host's own loader): drops the same-name statements and gives
  * `__name` the faster definition, in place. Unknown helper text is left as it is.
@@ -265,8 +293,8 @@ export function helperFactory(split: SplitHelpers): string {
   // The intrinsics the faster helpers call, captured when the functor file loads (in `prepare`,
   // before any workflow code runs), as esbuild's own helpers capture theirs.
   const captured = "var __wfs_define = Object.defineProperty, __wfs_ownDescriptor = Object.getOwnPropertyDescriptor;\n";
-  const proto = split.names.includes(ESM_PROTO)
+  const proto = (split.names.includes(ESM_PROTO)
     ? `var ${ESM_PROTO} = Object.create(Object.prototype, { __esModule: { value: true } });\n`
-    : "";
+    : "") + (split.names.includes(SAME_NAME_HELPER) ? `var ${SAME_NAME_HELPER} = (target) => target;\n` : "");
   return `function () {\n${captured}${proto}${text}${overrides.join("\n")}\nreturn [${split.names.join(", ")}];\n}`;
 }

@@ -8,13 +8,21 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parse as lexModule } from "es-module-lexer/js";
 import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
-import { ESM_PROTO, helperFactory, splitEsbuildHelpers, withExportLiteral, withoutSameNames } from "./esbuild_helpers.ts";
+import {
+  ESM_PROTO,
+  helperFactory,
+  SAME_NAME_HELPER,
+  splitEsbuildHelpers,
+  withExportLiteral,
+  withoutSameNamedExpressions,
+  withoutSameNames,
+} from "./esbuild_helpers.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 13;
+export const FUNCTOR_FORMAT = 14;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -252,8 +260,16 @@ function transform(
   // `__name(f, "f");` after `function f` names a function what it is already called: natively
   // nothing does, so the statement goes (its line stays, blank, for the source map). The export
   // object becomes one literal (loader/esbuild_helpers.ts, withExportLiteral).
-  const exported = withExportLiteral(withoutSameNames(esbuildSplit.body));
-  const split = exported.rewritten ? { ...esbuildSplit, names: [...esbuildSplit.names, ESM_PROTO] } : esbuildSplit;
+  const named = withoutSameNamedExpressions(withoutSameNames(esbuildSplit.body));
+  const exported = withExportLiteral(named.code);
+  const split = {
+    ...esbuildSplit,
+    names: [
+      ...esbuildSplit.names,
+      ...(exported.rewritten ? [ESM_PROTO] : []),
+      ...(named.replaced ? [SAME_NAME_HELPER] : []),
+    ],
+  };
   const body = "\n".repeat(lineCount(split.helpers)) + exported.body;
   const bindHelpers = split.names.map((name, i) => `${name} = __wfs_helpers[${i}]`).join(", ");
   const helperLocals = bindHelpers ? ` const ${bindHelpers};` : "";

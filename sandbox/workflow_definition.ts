@@ -74,7 +74,10 @@ function brand<T extends Branded>(target: T, options: WorkflowDefnOptions, conte
   if (typeof target !== "function") {
     throw new TypeError(`workflow.defn must decorate a class or wrap a function: current value is ${String(target)}`);
   }
-  const kind = (context as { kind?: string } | undefined)?.kind === "class" || /^class[\s{]/.test(Function.prototype.toString.call(target))
+  // A class's `prototype` is never writable, a function's always is (or is absent): cheaper than
+  // reading the source text, and `defn` runs in every sandboxed run.
+  const kind = (context as { kind?: string } | undefined)?.kind === "class" ||
+      Object.getOwnPropertyDescriptor(target, "prototype")?.writable === false
     ? "class"
     : "function";
   const value: WorkflowBrand = Object.freeze({

@@ -4,9 +4,11 @@ import { createRequire } from "node:module";
 import {
   ESM_PROTO,
   helperFactory,
+  SAME_NAME_HELPER,
   splitEsbuildHelpers,
   withExportLiteral,
   withFasterNames,
+  withoutSameNamedExpressions,
   withoutSameNames,
 } from "../loader/esbuild_helpers.ts";
 
@@ -20,11 +22,15 @@ function evaluate(
   modules: Record<string, unknown> = {},
   cyclic = false,
 ): { exports: Record<string, unknown> } {
+  // The same steps as loader/functor_compiler.ts.
   const esbuildSplit = splitEsbuildHelpers(code);
-  const literal = withExportLiteral(esbuildSplit.body);
-  const split = literal.rewritten
-    ? { ...esbuildSplit, names: [...esbuildSplit.names, ESM_PROTO], body: literal.body }
-    : esbuildSplit;
+  const named = withoutSameNamedExpressions(withoutSameNames(esbuildSplit.body));
+  const literal = withExportLiteral(named.code);
+  const split = {
+    ...esbuildSplit,
+    names: [...esbuildSplit.names, ...(literal.rewritten ? [ESM_PROTO] : []), ...(named.replaced ? [SAME_NAME_HELPER] : [])],
+    body: literal.body,
+  };
   const helpers = new Function(`return (${helperFactory(split)})();`)() as unknown[];
   const module = { exports: {} as Record<string, unknown> };
   const bind = split.names.map((name, i) => `${name} = __h[${i}]`).join(", ");
@@ -104,6 +110,19 @@ test("outside a cycle, fixed exports are data properties; in a cycle every expor
   };
   assert.deepEqual(kinds(false), { K: "data", c: "data", f: "data", g: "getter", l: "getter" });
   assert.deepEqual(kinds(true), { K: "getter", c: "getter", f: "getter", g: "getter", l: "getter" });
+});
+
+test("__name around a function or class expression esbuild did not rename becomes the identity, and a renamed one stays", () => {
+  const code = toCjs(`export const wf = (function wf() {}); export const handler = function onEvent() {};
+    export const v2 = function v2() {};`);
+  const { code: out, replaced } = withoutSameNamedExpressions(splitEsbuildHelpers(code).body);
+  assert.ok(replaced);
+  assert.match(out, /__name\(\(function wf2\(/, "a function esbuild renamed (it shadowed the const) keeps its __name");
+  assert.match(out, /__wfsn\(function onEvent\(/);
+  assert.match(out, /__name\(function v22\(/, "a name ending in a digit may be a rename: kept");
+  const { exports } = evaluate(code);
+  assert.equal((exports.handler as () => void).name, "onEvent");
+  assert.equal((exports.wf as () => void).name, "wf");
 });
 
 test("same-name statements go, their lines stay", () => {
