@@ -19,7 +19,8 @@ Options:
   --histories <dir>      replay every *.json history below <dir> (repeatable); each history runs
                          against the checked file that exports its workflow type. Format: the
                          reference worker's (handle.fetchHistory()). Temporal histories are not
-                         supported yet: they need the Temporal adapter, which is planned
+                         supported yet by check: replay them with SandboxedTemporalWorker
+                         .runReplayHistories (workflow-sandbox/temporal)
   --threshold <ms>       cost per run from which a module can be a candidate (default 1)
   --samples <n>          measured instantiations per file, after one warm-up (default 10, at least 2)
   --restrictions <file>  module exporting the worker's SandboxRestrictions as 'restrictions'

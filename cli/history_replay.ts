@@ -3,7 +3,7 @@
  * `handle.fetchHistory()` returns it), replays each against the workflow file that defines its
  * workflow type with the replayer, and observes, during each replayed run, whether the exports of
  * chosen sandboxed modules change (evidence for pass-through candidates). Temporal's history
- * format is recognised and refused until the Temporal adapter exists.
+ * format is recognised and refused, with the adapter's replay as the fix.
  * @module
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -82,9 +82,9 @@ function readHistory(path: string): HistoryFile {
       history: undefined,
       problem: {
         code: "WFS_HISTORY_INVALID",
-        message: `Cannot replay '${path}': it is a Temporal history, and replaying Temporal histories needs the Temporal ` +
-          "adapter (workflow-sandbox/temporal), which is not available yet. Replay it with Temporal's Worker.runReplayHistory " +
-          "meanwhile, or pass histories recorded by the reference worker (handle.fetchHistory())",
+        message: `Cannot replay '${path}': it is a Temporal history, which check does not replay yet. Replay it in the ` +
+          "sandbox with SandboxedTemporalWorker.runReplayHistories from workflow-sandbox/temporal (the Temporal adapter), " +
+          "or pass histories recorded by the reference worker (handle.fetchHistory())",
       },
     };
   }

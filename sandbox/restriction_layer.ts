@@ -119,11 +119,19 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
   }
 
   const policy = restrictions.importNotificationPolicy;
-  const moduleId = (url: string): string | undefined => {
+  const idOf = (url: string): string | undefined => {
     if (url.startsWith("node:")) return canonicalModuleId(url);
     if (url.startsWith("npm:")) return url.slice(4).replace(/^\/+/, "").replace(/@[^/]*$|@[^/]*(?=\/)/, "");
     if (!url.startsWith("file:")) return undefined;
     return options.scopes.named(fileURLToPath(url))?.name;
+  };
+  // Every run reaches the same modules: each URL's id is computed once per runner.
+  const ids = new Map<string, string | undefined>();
+  const moduleId = (url: string): string | undefined => {
+    if (ids.has(url)) return ids.get(url);
+    const id = idOf(url);
+    ids.set(url, id);
+    return id;
   };
 
   return {

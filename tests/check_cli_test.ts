@@ -189,7 +189,7 @@ test("histories in Temporal's format are refused with the reason, not misread", 
     writeFileSync(join(dir, "temporal.json"), JSON.stringify({ events: [{ eventId: "1", eventType: "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED" }] }));
     writeFileSync(join(dir, "broken.json"), "{");
     const [broken, temporal] = readHistories(dir);
-    assert.match(temporal.problem!.message, /Temporal history.*Temporal adapter.*not available yet/);
+    assert.match(temporal.problem!.message, /Temporal history, which check does not replay yet.*SandboxedTemporalWorker\.runReplayHistories/);
     assert.match(broken.problem!.message, /Cannot read history/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
