@@ -95,8 +95,10 @@ function layerWithout(names: readonly string[]): object {
   if (layer === undefined) {
     const excluded = new Set<PropertyKey>(names);
     const built = create(Object.prototype) as object;
+    const self = new Set(SELF_KEYS);
     for (const [name, descriptor] of LAYER_DESCRIPTORS) {
-      if (!excluded.has(name)) defineProperty(built, name, descriptor);
+      // Deno's `self` is a host getter: its layer entry gives way to the self reference below.
+      if (!excluded.has(name) && !self.has(name)) defineProperty(built, name, descriptor);
     }
     // Self references (`globalThis`, `global`, Deno's `self`) answer the object they are read on,
     // the run's global, instead of being two own properties defined in every run; assigning one
