@@ -8,7 +8,7 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
-import { ensureRegistered } from "../loader/register.ts";
+import { ensureRegistered, register } from "../loader/register.ts";
 import { sharedLoaderServices } from "../loader/loader_services.ts";
 import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "../sandbox/mutation_report.ts";
 import { resolveImport } from "../sandbox/module_resolver.ts";
@@ -26,6 +26,7 @@ import { type HistoryFile, readHistories, replayHistories, type ReplayOutcome, t
 import { type CostMeasurement, measureModuleCosts } from "./module_cost.ts";
 import { passthroughCandidates, type RunObservation } from "./passthrough_candidates.ts";
 import { createProgress, type Progress, type ProgressStream } from "./progress.ts";
+import { isTemporalWorkflowFile, temporalReplayer } from "./temporal_replay.ts";
 
 /** Where `check` reads and writes. */
 export interface CheckIO {
@@ -59,7 +60,12 @@ export async function check(argv: readonly string[], io: CheckIO): Promise<numbe
       io.stdout.write(CHECK_HELP);
       return 0;
     }
-    ensureRegistered(); // the library front door: hooks on first use, so workflow files may be TypeScript
+    // The library front door: hooks on first use, so workflow files may be TypeScript. Temporal
+    // projects import without extensions, as webpack resolves them (the adapter needs the hooks
+    // registered with bundler-style resolution, which is process-wide).
+    const temporalHistories = args.histories.some((dir) => readHistories(dir).some((file) => file.temporal !== undefined));
+    if (args.files.some((file) => isTemporalWorkflowFile(file, temporalHistories))) register({ bundlerResolution: true });
+    else ensureRegistered();
     api = await packageApi(args.files[0]);
     restrictions = await loadRestrictions(args, api);
   } catch (error) {
@@ -141,7 +147,10 @@ async function run(args: CheckArguments, api: Api, restrictions: SandboxRestrict
   progress.plan(args.files.length * (args.samples + 2) + historyFiles.length);
 
   const inspections: Inspection[] = [];
-  for (const file of args.files) inspections.push(await inspect(file, args, api, restrictions, io, progress));
+  const temporalFiles = args.files.filter((file) => isTemporalWorkflowFile(file, historyFiles.some((h) => h.temporal !== undefined)));
+  for (const file of args.files) {
+    inspections.push(temporalFiles.includes(file) ? temporalInspection(file) : await inspect(file, args, api, restrictions, io, progress));
+  }
 
   let outcomes: ReplayOutcome[] = [];
   let observed = new Map<string, RunObservation[]>();
@@ -152,6 +161,7 @@ async function run(args: CheckArguments, api: Api, restrictions: SandboxRestrict
       cwd: io.cwd,
       replayWorkflow: (history, options) => api.Replayer.replayWorkflow(history, options),
       onHistory: (file) => progress.step(`replayed ${file.path.slice(io.cwd.length + 1) || file.path}`),
+      replayTemporal: temporalReplayer(temporalFiles, io.cwd),
     }));
   }
 
@@ -163,6 +173,29 @@ async function run(args: CheckArguments, api: Api, restrictions: SandboxRestrict
     samples: args.samples,
     files,
     histories: args.histories.length > 0 ? { dirs: args.histories, outcomes } : undefined,
+  };
+}
+
+/**
+ * A Temporal workflow file (it imports `@temporalio/workflow`) is not loaded as the reference
+ * worker would load it: its workflows are Temporal's, and its histories replay through the Temporal
+ * adapter (cli/temporal_replay.ts), whose report is in the histories section.
+ */
+function temporalInspection(file: string): Inspection {
+  return {
+    report: {
+      file,
+      workflows: [],
+      modules: { sandboxed: [], passedThrough: [] },
+      importTimeRestrictedCalls: [],
+      invalidImports: [],
+      warnings: [{ kind: "temporal", message: "a Temporal workflow file: not inspected; its Temporal histories replay through workflow-sandbox/temporal" }],
+    },
+    problems: [],
+    warnings: [],
+    importMutations: [],
+    costs: undefined,
+    target: { file, definitions: [], runner: undefined!, failure: "a Temporal workflow file", probe: undefined, watched: new Set() },
   };
 }
 

@@ -18,9 +18,9 @@ Load each workflow file as the worker would (the validation sandbox) and report:
 Options:
   --histories <dir>      replay every *.json history below <dir> (repeatable); each history runs
                          against the checked file that exports its workflow type. Format: the
-                         reference worker's (handle.fetchHistory()). Temporal histories are not
-                         supported yet by check: replay them with SandboxedTemporalWorker
-                         .runReplayHistories (workflow-sandbox/temporal)
+                         reference worker's (handle.fetchHistory()), or Temporal's (proto3 JSON):
+                         those replay through workflow-sandbox/temporal against the checked files
+                         that import @temporalio/workflow (Node only)
   --threshold <ms>       cost per run from which a module can be a candidate (default 1)
   --samples <n>          measured instantiations per file, after one warm-up (default 10, at least 2)
   --restrictions <file>  module exporting the worker's SandboxRestrictions as 'restrictions'

@@ -2,8 +2,8 @@
  * `check --histories <dir>`: reads recorded histories (the reference worker's format, as
  * `handle.fetchHistory()` returns it), replays each against the workflow file that defines its
  * workflow type with the replayer, and observes, during each replayed run, whether the exports of
- * chosen sandboxed modules change (evidence for pass-through candidates). Temporal's history
- * format is recognised and refused, with the adapter's replay as the fix.
+ * chosen sandboxed modules change (evidence for pass-through candidates). A history in Temporal's
+ * format replays through the Temporal adapter instead (cli/temporal_replay.ts).
  * @module
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -21,6 +21,7 @@ import type {
 import type { WorkflowDefinition } from "../sandbox/workflow_definition.ts";
 import type { ModuleProbe } from "./_module_probe.ts";
 import { exportState } from "./export_state.ts";
+import { type TemporalHistory, temporalHistoryOf } from "./temporal_replay.ts";
 import type { RunObservation } from "./passthrough_candidates.ts";
 
 /** One history file, read. */
@@ -29,6 +30,8 @@ export interface HistoryFile {
   readonly history: WorkflowHistory | undefined;
   /** Why it cannot be replayed (unreadable, not JSON, another format). */
   readonly problem: { readonly code: string; readonly message: string } | undefined;
+  /** A history in Temporal's format, replayed through the Temporal adapter (cli/temporal_replay.ts). */
+  readonly temporal?: TemporalHistory;
 }
 
 /** The outcome of replaying one history. */
@@ -76,18 +79,8 @@ function readHistory(path: string): HistoryFile {
   }
   const events = Array.isArray(value) ? value : (value as { events?: unknown })?.events;
   const first = Array.isArray(events) ? events[0] as Record<string, unknown> | undefined : undefined;
-  if (first && ("eventType" in first || "workflowExecutionStartedEventAttributes" in first)) {
-    return {
-      path,
-      history: undefined,
-      problem: {
-        code: "WFS_HISTORY_INVALID",
-        message: `Cannot replay '${path}': it is a Temporal history, which check does not replay yet. Replay it in the ` +
-          "sandbox with SandboxedTemporalWorker.runReplayHistories from workflow-sandbox/temporal (the Temporal adapter), " +
-          "or pass histories recorded by the reference worker (handle.fetchHistory())",
-      },
-    };
-  }
+  const temporal = temporalHistoryOf(value, path);
+  if (temporal) return { path, history: undefined, problem: undefined, temporal };
   if (first?.type !== "WorkflowExecutionStarted") {
     return {
       path,
@@ -125,6 +118,8 @@ export interface ReplayHistoriesOptions {
   readonly replayWorkflow: (history: WorkflowHistory, options: ReplayerOptions) => Promise<ReplayResult>;
   /** Called after each history. */
   readonly onHistory?: (file: HistoryFile) => void;
+  /** Replays a history in Temporal's format. */
+  readonly replayTemporal?: (file: HistoryFile) => Promise<ReplayOutcome>;
 }
 
 /**
@@ -163,6 +158,7 @@ async function replayOne(
   options: ReplayHistoriesOptions,
 ): Promise<ReplayOutcome> {
   const { path } = file;
+  if (file.temporal && options.replayTemporal) return options.replayTemporal(file);
   if (!file.history) return { path, ok: false, error: { code: file.problem!.code, message: file.problem!.message } };
   const started = file.history.events[0];
   const workflowType = String(started.workflowType);

@@ -157,7 +157,7 @@ test("usage errors exit 2 and name the option or file and the fix", () => {
   assert.equal(help.status, 0);
   assert.match(help.stdout, /^Usage: workflow-sandbox check \[options\] <workflow-file>\.\.\./);
   assert.match(help.stdout, /Exit codes:\n {2}0 .*\n {2}1 [^]*\n {2}2 {2}usage error/);
-  assert.match(help.stdout, /Temporal histories are not\s+supported yet/);
+  assert.match(help.stdout, /or Temporal's \(proto3 JSON\):\s+those replay through workflow-sandbox\/temporal/);
 });
 
 test("argument parsing validates values with zod and names the flag", () => {
@@ -183,18 +183,48 @@ test("argument parsing validates values with zod and names the flag", () => {
   assert.match(usage(["tests/fixtures/check/clean"]), /it is a folder/);
 });
 
-test("histories in Temporal's format are refused with the reason, not misread", () => {
+test("histories in Temporal's format are read as Temporal's, not misread", () => {
   const dir = mkdtempSync(join(tmpdir(), "wfs-check-"));
   try {
-    writeFileSync(join(dir, "temporal.json"), JSON.stringify({ events: [{ eventId: "1", eventType: "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED" }] }));
+    writeFileSync(join(dir, "temporal.json"), JSON.stringify({ events: [{ eventId: "1", eventType: "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED",
+      workflowExecutionStartedEventAttributes: { workflowType: { name: "greet" } } }] }));
     writeFileSync(join(dir, "broken.json"), "{");
     const [broken, temporal] = readHistories(dir);
-    assert.match(temporal.problem!.message, /Temporal history, which check does not replay yet.*SandboxedTemporalWorker\.runReplayHistories/);
+    assert.equal(temporal.problem, undefined);
+    assert.equal(temporal.temporal?.workflowType, "greet");
     assert.match(broken.problem!.message, /Cannot read history/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Temporal's native core loads in Node only; on Deno such a history fails with the reason.
+if (!isDeno) {
+  test("Temporal histories replay through the adapter: the samples pass, a different ending fails with DeterminismViolationError", async () => {
+    const { readHistory, withDifferentEnding } = await import("./fixtures/temporal/_histories.ts");
+    const samples = "tests/fixtures/temporal";
+    const good = mkdtempSync(join(tmpdir(), "wfs-check-temporal-"));
+    const bad = mkdtempSync(join(tmpdir(), "wfs-check-temporal-bad-"));
+    try {
+      for (const name of ["history-greet-sample.json", "history-greetCounted-sample.json"]) {
+        writeFileSync(join(good, name), JSON.stringify(readHistory(join(root, samples, name))));
+      }
+      writeFileSync(join(bad, "ended-otherwise.json"), JSON.stringify(withDifferentEnding(readHistory(join(root, samples, "history-greet-sample.json")))));
+      const passed = checkJson(`${samples}/workflows.ts`, "--histories", good);
+      assert.equal(passed.status, 0, JSON.stringify(passed.report.histories));
+      assert.deepEqual(passed.report.histories!.outcomes.map((o) => [o.workflowType, o.ok]).sort(), [["greet", true], ["greetCounted", true]]);
+      const failed = checkJson(`${samples}/workflows.ts`, "--histories", bad);
+      assert.equal(failed.status, 1);
+      const [outcome] = failed.report.histories!.outcomes;
+      assert.equal(outcome.ok, false);
+      assert.equal(outcome.error?.code, "WFS_NONDETERMINISM");
+      assert.match(outcome.error!.message, /DeterminismViolationError/);
+    } finally {
+      rmSync(good, { recursive: true, force: true });
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+}
 
 test("export state: frozen tables are immutable and compare by value; Maps and plain objects can change", () => {
   const table = () => ({ codes: Object.freeze({ a: Object.freeze({ w: 1 }) }), weight: (code: string) => code.length });
