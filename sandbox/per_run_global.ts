@@ -146,6 +146,33 @@ const SELF_KEYS: readonly PropertyKey[] = HOST_KEYS.filter((key) => {
 export type GlobalOverrides = Readonly<Record<string, PropertyDescriptor>>;
 
 /**
+ * Replacement properties shared by every run of a runner: accessors that find the run's own value
+ * from `this`, the run's global object (see restriction_layer.ts). They sit on a frozen layer made
+ * once per runner between the run's object and the host layer, so a run pays nothing for the names
+ * it never reads. Names must not be ECMAScript globals (those are constants, set per run).
+ */
+export interface SharedGlobals {
+  readonly descriptors: Readonly<Record<string, PropertyDescriptor>>;
+}
+
+const sharedLayers = new WeakMap<SharedGlobals, { names: string; layer: object }>();
+
+function layerWithShared(shared: SharedGlobals, overrideNames: readonly string[]): object {
+  const names = overrideNames.join("\0");
+  const known = sharedLayers.get(shared);
+  if (known !== undefined && known.names === names) return known.layer;
+  const sharedNames = Object.keys(shared.descriptors);
+  const layer = create(layerWithout([...overrideNames, ...sharedNames])) as object;
+  for (const name of sharedNames) {
+    if (CONSTANT_INDEX.has(name)) throw new Error(`A shared global cannot be an ECMAScript global: '${name}'`);
+    defineProperty(layer, name, { ...shared.descriptors[name], configurable: false });
+  }
+  freeze(layer);
+  sharedLayers.set(shared, { names, layer });
+  return layer;
+}
+
+/**
  * Creates a run's global object.
  *
  * @example
@@ -156,9 +183,9 @@ export type GlobalOverrides = Readonly<Record<string, PropertyDescriptor>>;
  * (run.global as any).x = 1;            // the host global is untouched
  * ```
  */
-export function createPerRunGlobal(overrides: GlobalOverrides): PerRunGlobal {
+export function createPerRunGlobal(overrides: GlobalOverrides, shared?: SharedGlobals): PerRunGlobal {
   const names = Object.keys(overrides);
-  const global = create(layerWithout(names)) as Record<PropertyKey, unknown>;
+  const global = create(shared ? layerWithShared(shared, names) : layerWithout(names)) as Record<PropertyKey, unknown>;
   const constants = BASE_CONSTANTS.slice();
   constants[GLOBAL_THIS_INDEX] = global;
   for (const name in overrides) {

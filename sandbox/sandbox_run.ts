@@ -9,7 +9,7 @@ import { FUNCTOR_PARAMS, type ModuleBody } from "../loader/functor_compiler.ts";
 import type { ModuleGraph, ModuleRecord } from "./module_graph.ts";
 import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
 import { resolveImport, resolveImportSync } from "./module_resolver.ts";
-import { createPerRunGlobal, type GlobalOverrides, type PerRunGlobal } from "./per_run_global.ts";
+import { createPerRunGlobal, type GlobalOverrides, type PerRunGlobal, type SharedGlobals } from "./per_run_global.ts";
 import type { RunSlotValue } from "./current_run.ts";
 import { apply, create, defineProperty, freeze } from "./host_intrinsics.ts";
 
@@ -36,6 +36,10 @@ export interface SandboxRunOptions {
   readonly graph: ModuleGraph;
   /** Replacement globals for this run (restricted `Date`, per-run `Math`, ...). */
   readonly overrides?: GlobalOverrides;
+  /** Replacement properties shared by the runner's runs (resolved per run through `attach`). */
+  readonly shared?: SharedGlobals;
+  /** Called with the run's global object once it exists. */
+  readonly attach?: (global: object) => void;
   /** How this run sees passed-through modules; identity by default. */
   readonly hostModuleFilter?: HostModuleFilter;
   /** Host data for the worker, reachable through the current-run slot. */
@@ -112,7 +116,8 @@ export class SandboxRun implements RunSlotValue {
     this.#filter = options.hostModuleFilter;
     this.#onModule = options.onModule;
     this.workflowName = options.workflowName ?? "";
-    this.globals = createPerRunGlobal(options.overrides ?? {});
+    this.globals = createPerRunGlobal(options.overrides ?? {}, options.shared);
+    options.attach?.(this.globals.global);
   }
 
   /** Instantiates a module of the graph (and its static imports) and returns its ESM view. */

@@ -160,6 +160,8 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
       host: details.host,
       workflowName: definition.name,
       overrides: layer?.globals,
+      shared: layer?.shared,
+      attach: layer?.attach,
       hostModuleFilter: layer?.hostModuleFilter,
       onModule: layer?.onModule,
     });

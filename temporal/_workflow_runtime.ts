@@ -375,6 +375,10 @@ export class WorkflowRuntime {
     return new SandboxRun({
       graph: this.#graph,
       overrides,
+      // The layer's other restricted globals, shared by the runs; the SDK's own values above are
+      // the run's own properties, which take precedence.
+      shared: layer?.shared,
+      attach: layer?.attach,
       workflowName: workflowType,
       onModule: layer?.onModule,
       hostModuleFilter: (url, value, view) => {

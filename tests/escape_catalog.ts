@@ -203,19 +203,22 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
   },
   {
     name: "Object.getPrototypeOf(globalThis) (globalThis.__proto__)",
-    code: "const proto = Object.getPrototypeOf(globalThis); return Object.isFrozen(proto) && !(\"Date\" in proto) && !(\"Math\" in proto) && !(\"fetch\" in proto) && Object.getPrototypeOf(proto) === Object.prototype;",
+    code: "const proto = Object.getPrototypeOf(globalThis); const host = Object.getPrototypeOf(proto); " +
+      "return Object.isFrozen(proto) && Object.isFrozen(host) && !(\"Date\" in proto) && !(\"Math\" in proto) && " +
+      "!Object.hasOwn(host, \"fetch\") && proto.fetch === globalThis.fetch && Object.getPrototypeOf(host) === Object.prototype;",
     expected: "allowed",
-    explanation: "The run's global object inherits from a frozen layer of the host's unrestricted globals (shared by " +
-      "the runner's runs, so a run's object costs one Object.create); restricted names are own properties of the " +
-      "run's object and absent from the layer, so the prototype chain leads nowhere restricted and cannot be written.",
+    explanation: "The run's global object inherits from a frozen layer of the runner's restricted globals, which " +
+      "resolves each name to the running workflow's restricted value, over a frozen layer of the host's unrestricted " +
+      "globals without those names; restricted ECMAScript globals are own properties of the run's object. The chain " +
+      "leads nowhere restricted and cannot be written.",
   },
   {
     name: "delete globalThis.fetch, then fetch (falling through to the host global)",
-    code: `delete globalThis.fetch; return typeof fetch;`,
+    code: `delete globalThis.fetch; return fetch("https://example.com/");`,
     expected: "caught",
-    error: "TypeError",
-    explanation: "Restricted globals are non-configurable own properties of the run's object: deleting one fails " +
-      "(a TypeError in module code), so a name cannot fall through the scope to the host's value.",
+    qualifiedName: "globalThis.fetch.__call__",
+    explanation: "A restricted global that is not an ECMAScript one is inherited from the runner's frozen layer, " +
+      "not an own property: deleting it deletes nothing, and the name still resolves to the restricted value.",
   },
   {
     name: "Error.prepareStackTrace = ... (stack frames of the host)",

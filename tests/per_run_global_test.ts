@@ -65,4 +65,36 @@ test("assigning a host global in a run lands on that run only, and never in a la
   assert.notEqual((createPerRunGlobal({}).global as Record<string, unknown>).fetch, "polyfill");
 });
 
+test("shared globals answer each run's own value from the run's object, and an assignment stays in the run", () => {
+  const values = new WeakMap<object, string>();
+  const shared = {
+    descriptors: {
+      fetch: {
+        enumerable: true,
+        get(this: object) {
+          return values.get(this);
+        },
+        set(this: object, value: unknown) {
+          Object.defineProperty(this, "fetch", { value, writable: true, configurable: true, enumerable: true });
+        },
+      },
+    },
+  };
+  const a = createPerRunGlobal({}, shared).global as Record<string, unknown>;
+  const b = createPerRunGlobal({}, shared).global as Record<string, unknown>;
+  values.set(a, "a's fetch");
+  values.set(b, "b's fetch");
+  assert.equal(a.fetch, "a's fetch");
+  assert.equal(b.fetch, "b's fetch");
+  assert.equal(Object.getPrototypeOf(a), Object.getPrototypeOf(b), "one layer per runner");
+  assert.ok(Object.isFrozen(Object.getPrototypeOf(a)));
+  assert.equal(Object.hasOwn(a, "fetch"), false);
+  assert.equal(delete a.fetch, true);
+  assert.equal(a.fetch, "a's fetch", "deleting removes nothing: the name still resolves to the run's value");
+  a.fetch = "polyfill";
+  assert.equal(a.fetch, "polyfill");
+  assert.equal(b.fetch, "b's fetch");
+  assert.throws(() => createPerRunGlobal({}, { descriptors: { Date: { value: 1 } } }), /cannot be an ECMAScript global/);
+});
+
 test.run();
