@@ -54,6 +54,8 @@ export async function check(argv: readonly string[], io: CheckIO): Promise<numbe
   let args: CheckArguments;
   let restrictions: SandboxRestrictions;
   let api: Api;
+  let histories: HistoryFile[];
+  let temporalFiles: string[];
   try {
     args = parseCheckArguments(argv, io.cwd);
     if (args.help) {
@@ -63,8 +65,10 @@ export async function check(argv: readonly string[], io: CheckIO): Promise<numbe
     // The library front door: hooks on first use, so workflow files may be TypeScript. Temporal
     // projects import without extensions, as webpack resolves them (the adapter needs the hooks
     // registered with bundler-style resolution, which is process-wide).
-    const temporalHistories = args.histories.some((dir) => readHistories(dir).some((file) => file.temporal !== undefined));
-    if (args.files.some((file) => isTemporalWorkflowFile(file, temporalHistories))) register({ bundlerResolution: true });
+    histories = args.histories.flatMap((dir) => readHistories(dir));
+    const temporalHistories = histories.some((file) => file.temporal !== undefined);
+    temporalFiles = args.files.filter((file) => isTemporalWorkflowFile(file, temporalHistories));
+    if (temporalFiles.length > 0) register({ bundlerResolution: true });
     else ensureRegistered();
     api = await packageApi(args.files[0]);
     restrictions = await loadRestrictions(args, api);
@@ -76,7 +80,7 @@ export async function check(argv: readonly string[], io: CheckIO): Promise<numbe
   const progress = createProgress(io.stderr);
   let report: CheckReport;
   try {
-    report = await run(args, api, restrictions, io, progress);
+    report = await run(args, { api, restrictions, histories, temporalFiles }, io, progress);
   } finally {
     progress.finish();
   }
@@ -142,12 +146,20 @@ interface Inspection {
   readonly target: ReplayTarget;
 }
 
-async function run(args: CheckArguments, api: Api, restrictions: SandboxRestrictions, io: CheckIO, progress: Progress): Promise<CheckReport> {
-  const historyFiles: HistoryFile[] = args.histories.flatMap((dir) => readHistories(dir));
+/** What `check` settled before running: the package copy, the restrictions, the histories read. */
+interface Prepared {
+  readonly api: Api;
+  readonly restrictions: SandboxRestrictions;
+  readonly histories: HistoryFile[];
+  /** The checked files written for Temporal (cli/temporal_replay.ts). */
+  readonly temporalFiles: readonly string[];
+}
+
+async function run(args: CheckArguments, prepared: Prepared, io: CheckIO, progress: Progress): Promise<CheckReport> {
+  const { api, restrictions, histories: historyFiles, temporalFiles } = prepared;
   progress.plan(args.files.length * (args.samples + 2) + historyFiles.length);
 
   const inspections: Inspection[] = [];
-  const temporalFiles = args.files.filter((file) => isTemporalWorkflowFile(file, historyFiles.some((h) => h.temporal !== undefined)));
   for (const file of args.files) {
     inspections.push(temporalFiles.includes(file) ? temporalInspection(file) : await inspect(file, args, api, restrictions, io, progress));
   }

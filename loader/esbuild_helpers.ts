@@ -36,13 +36,12 @@ const HELPER_START = /^var (__[A-Za-z0-9_$]+) = /;
  */
 export function splitEsbuildHelpers(code: string): SplitHelpers {
   let i = 0;
-  let prologue = "";
   // A CommonJS module's own directives stay first in the body: esbuild prints them above the helpers.
   for (const directive of code.matchAll(/^(["'])use [a-z ]+\1;\n/g)) {
     if (directive.index !== i) break;
     i += directive[0].length;
   }
-  prologue = code.slice(0, i);
+  const prologue = code.slice(0, i);
   const names: string[] = [];
   const start = i;
   for (;;) {
@@ -96,15 +95,21 @@ function stringEnd(code: string, i: number): number {
 }
 
 /**
+ * esbuild's `__name` without the definition when the function is already so named: redefining
+ * `name` with the same value and attributes changes nothing, and defining a property on a function
+ * is its slowest operation. Reading the descriptor (not `.name`) never runs a class's own
+ * `static get name()`. `describe` and `define` name the captured intrinsics in scope.
+ */
+const fasterName = (describe: string, define: string): string =>
+  `(target, value) => { const own = ${describe}(target, "name"); ` +
+  `return own !== void 0 && own.value === value ? target : ${define}(target, "name", { value, configurable: true }); }`;
+
+/**
  * Faster definitions of the helpers that run in every module of every run, with the same results
  * as esbuild's (each is used only when esbuild's own definition was present).
  */
 const FASTER: Readonly<Record<string, string>> = {
-  // A function already named `value` keeps its own `name`: redefining it with the same value and
-  // attributes changes nothing, and defining a property on a function is its slowest operation.
-  // Reading the descriptor (not `.name`) never runs a class's own `static get name()`.
-  __name: `(target, value) => { const own = __wfs_ownDescriptor(target, "name"); ` +
-    `return own !== void 0 && own.value === value ? target : __wfs_define(target, "name", { value, configurable: true }); }`,
+  __name: fasterName("__wfs_ownDescriptor", "__wfs_define"),
   // esbuild copies the exports object into a second one marked `__esModule`, getter by getter. The
   // first object is never reached otherwise, so marking it is the same, without the copy.
   __toCommonJS: `(mod) => mod.__esModule === true ? mod : __wfs_define(mod, "__esModule", { value: true })`,
@@ -176,9 +181,7 @@ export function withFasterNames(code: string): string {
   if (at < 0) return code;
   return withoutSameNames(code).replace(
     `\n${ESBUILD_NAME}\n`,
-    `\nvar __name = ((ownDescriptor) => (target, value) => { const own = ownDescriptor(target, "name"); ` +
-      `return own !== void 0 && own.value === value ? target : __defProp(target, "name", { value, configurable: true }); })` +
-      `(Object.getOwnPropertyDescriptor);\n`,
+    `\nvar __name = ((ownDescriptor) => ${fasterName("ownDescriptor", "__defProp")})(Object.getOwnPropertyDescriptor);\n`,
   );
 }
 
@@ -205,11 +208,11 @@ export const ESM_PROTO = "__wfs_esmProto";
  * declaration (hoisted, so set in the literal) and a `const` or class (set when the module body
  * ends). Only `let`/`var` bindings, and any binding the body assigns to, stay getters (live
  * bindings); in a module that is part of an import cycle every export is a getter, so that a
- * `const` read before its module ran throws as natively. Measured: every object with accessor properties costs about 1.2 µs and gets a map of
- * its own that survives young-generation GCs (4.7 MB promoted per scavenge at 16 modules), while
- * a literal of data properties costs 0.17 µs and dies young. The price, in Known limits: a write
- * through a namespace object (`ns.x = 1`) does not throw.
- * Line count is kept up to the end of the body, where the assignments go.
+ * `const` read before its module ran throws as natively. Measured: every object with accessor
+ * properties costs about 1.2 µs and gets a map of its own that survives young-generation GCs
+ * (4.7 MB promoted per scavenge at 16 modules), while a literal of data properties costs 0.17 µs
+ * and dies young. The price, in Known limits: a write through a namespace object (`ns.x = 1`) does
+ * not throw. Line count is kept up to the end of the body, where the assignments go.
  *
  * @example
  * ```ts
@@ -234,8 +237,8 @@ export function withExportLiteral(body: string): { body: string; rewritten: bool
     return `  ${live(key, local)}`;
   });
   // In an import cycle another module may read an export while this one is still evaluating; there
-  // a \`const\` read too early must throw as natively (its getter does), so a module in a cycle
-  // (\`${CYCLIC}\`, decided by the graph) takes the all-getters literal, on this one line.
+  // a `const` read too early must throw as natively (its getter does), so a module in a cycle
+  // (the cyclic parameter, decided by the graph) takes the all-getters literal, on this one line.
   const first = late.length === 0
     ? `var ${exportsName} = { __proto__: ${ESM_PROTO},`
     : `var ${exportsName} = ${CYCLIC} ? { __proto__: ${ESM_PROTO}, ${entries.map(([, key, local]) => live(key, local)).join(" ")} } : { __proto__: ${ESM_PROTO},`;
@@ -267,6 +270,42 @@ function bindingKind(body: string, local: string): "function" | "initialised" | 
   ).test(body);
   if (assigned) return "live";
   return isFunction ? "function" : "initialised";
+}
+
+/** A module body ready for the functor wrapper, and the helpers it binds. */
+export interface FunctorBody {
+  /** esbuild's helpers plus this package's own (`names` is the order they are bound in). */
+  readonly split: SplitHelpers;
+  /** The body, with blank lines where the helpers were so that its source map still holds. */
+  readonly body: string;
+}
+
+/**
+ * Every rewrite of esbuild's CommonJS output for a functor, in order: helpers out, same-name
+ * `__name` calls dropped or made identities, the export object as one literal.
+ *
+ * @example
+ * ```ts
+ * import { functorBody } from "./esbuild_helpers.ts";
+ * functorBody('var __defProp = Object.defineProperty;\nconst a = 1;\n').body; // "\nconst a = 1;\n"
+ * ```
+ */
+export function functorBody(converted: string): FunctorBody {
+  const esbuild = splitEsbuildHelpers(converted);
+  const named = withoutSameNamedExpressions(withoutSameNames(esbuild.body));
+  const exported = withExportLiteral(named.code);
+  const names = [
+    ...esbuild.names,
+    ...(exported.rewritten ? [ESM_PROTO] : []),
+    ...(named.replaced ? [SAME_NAME_HELPER] : []),
+  ];
+  return { split: { ...esbuild, names }, body: "\n".repeat(lineCount(esbuild.helpers)) + exported.body };
+}
+
+function lineCount(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
+  return count;
 }
 
 /**

@@ -8,15 +8,7 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parse as lexModule } from "es-module-lexer/js";
 import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
-import {
-  ESM_PROTO,
-  helperFactory,
-  SAME_NAME_HELPER,
-  splitEsbuildHelpers,
-  withExportLiteral,
-  withoutSameNamedExpressions,
-  withoutSameNames,
-} from "./esbuild_helpers.ts";
+import { CYCLIC, functorBody, helperFactory } from "./esbuild_helpers.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
@@ -54,7 +46,7 @@ export type ModuleBody = (
 
 /**
  * A compiled module: call with a run's scope, then apply to the run's arguments
- * ({@link functorArguments}). An ES module's body runs on that call; a CommonJS module's returns
+ * (the ECMAScript globals, then {@link FUNCTOR_PARAMS}). An ES module's body runs on that call; a CommonJS module's returns
  * its {@link ModuleBody}, called with `this === module.exports` as Node does.
  */
 export type Functor = ((scope: object) => (...args: unknown[]) => ModuleBody | void) & {
@@ -68,7 +60,7 @@ export type Functor = ((scope: object) => (...args: unknown[]) => ModuleBody | v
  * module: the slots after the globals are rewritten before each call.
  */
 export const FUNCTOR_PARAMS = [
-  "__wfs_meta", "__wfsi", "__wfs_helpers", "__wfs_cyclic", "exports", "__wfs_require", "module", "__filename", "__dirname",
+  "__wfs_meta", "__wfsi", "__wfs_helpers", CYCLIC, "exports", "__wfs_require", "module", "__filename", "__dirname",
 ] as const;
 
 /** The result of {@link FunctorCompiler.compile}. */
@@ -254,23 +246,10 @@ function transform(
     // replaces only unbound references, so functions keep their own.
     ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta", arguments: "__wfs_noArguments" } } : {}),
   });
-  // esbuild's helpers move to the file level (loader/esbuild_helpers.ts): blank lines keep the
-  // body's lines where the inline source map of `converted` says they are.
-  const esbuildSplit = splitEsbuildHelpers(converted);
-  // `__name(f, "f");` after `function f` names a function what it is already called: natively
-  // nothing does, so the statement goes (its line stays, blank, for the source map). The export
-  // object becomes one literal (loader/esbuild_helpers.ts, withExportLiteral).
-  const named = withoutSameNamedExpressions(withoutSameNames(esbuildSplit.body));
-  const exported = withExportLiteral(named.code);
-  const split = {
-    ...esbuildSplit,
-    names: [
-      ...esbuildSplit.names,
-      ...(exported.rewritten ? [ESM_PROTO] : []),
-      ...(named.replaced ? [SAME_NAME_HELPER] : []),
-    ],
-  };
-  const body = "\n".repeat(lineCount(split.helpers)) + exported.body;
+  // esbuild's helpers move to the file level, same-name `__name` calls go, and the export object
+  // becomes one literal (loader/esbuild_helpers.ts); blank lines keep the body's lines where the
+  // inline source map of `converted` says they are.
+  const { split, body } = functorBody(converted);
   const bindHelpers = split.names.map((name, i) => `${name} = __wfs_helpers[${i}]`).join(", ");
   const helperLocals = bindHelpers ? ` const ${bindHelpers};` : "";
   // Second pass over the CommonJS form: every `require` (esbuild's own and the module's) becomes
@@ -332,12 +311,6 @@ export function passthroughDirective(source: string): string[] {
     if (match) found.push(...match[1].split(",").map((s) => s.trim()).filter(Boolean));
     i = end + 1;
   }
-}
-
-function lineCount(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
-  return count;
 }
 
 function pushOnce(list: string[], value: string): void {

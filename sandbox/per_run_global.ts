@@ -34,6 +34,21 @@ export interface PerRunGlobal {
 
 const ECMASCRIPT = new Set(ECMASCRIPT_GLOBALS);
 
+/**
+ * What assigning an inherited global does in a run: an own property of the run's object, as a
+ * plain `x = 1` creates on a global object, shadowing the layer's.
+ *
+ * @example
+ * ```ts
+ * import { createPerRunGlobal, defineOwnGlobal } from "./per_run_global.ts";
+ * const { global } = createPerRunGlobal({});
+ * defineOwnGlobal(global, "fetch", () => "polyfill");
+ * ```
+ */
+export function defineOwnGlobal(global: object, key: PropertyKey, value: unknown): void {
+  defineProperty(global, key, { value, writable: true, configurable: true, enumerable: true });
+}
+
 // The host global's keys, read once: the template, the captured set and the self references all
 // come from this one snapshot (reading descriptors can make a runtime define more globals lazily).
 // The sandbox's own registered symbols (the current-run slot, the activation queue) are left out: a
@@ -59,7 +74,7 @@ const LAYER_DESCRIPTORS: Map<PropertyKey, PropertyDescriptor> = (() => {
     const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
     if (!descriptor.get && !descriptor.set && descriptor.value === hostGlobal) continue; // self references are own
     const setOwn = function (this: object, value: unknown) {
-      defineProperty(this, key, { value, writable: true, configurable: true, enumerable: true });
+      defineOwnGlobal(this, key, value);
     };
     if (descriptor.get || descriptor.set) {
       // Host accessors (Node's lazy `crypto`, `navigator`) run against the host global, lazily, so
@@ -111,7 +126,7 @@ function layerWithout(names: readonly string[]): object {
           return this;
         },
         set(this: object, value: unknown) {
-          defineProperty(this, name, { value, writable: true, configurable: true, enumerable: true });
+          defineOwnGlobal(this, name, value);
         },
       });
     }

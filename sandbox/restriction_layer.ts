@@ -10,7 +10,7 @@ import { RestrictedWorkflowAccessError, UnintentionalPassthroughError } from "./
 import { currentRun } from "./current_run.ts";
 import { create, defineProperty, getOwnPropertyDescriptor, hostGlobal, isFrozen, ownKeys } from "./host_intrinsics.ts";
 import { hasImportNotificationFlag, SandboxImportNotificationPolicy } from "./import_notification_policy.ts";
-import { CAPTURED_KEYS, type GlobalOverrides, type SharedGlobals } from "./per_run_global.ts";
+import { CAPTURED_KEYS, defineOwnGlobal, type GlobalOverrides, type SharedGlobals } from "./per_run_global.ts";
 import { ECMASCRIPT_GLOBALS } from "./ecmascript_globals.ts";
 import { type RestrictionContext, type RestrictionHit, RunRestrictions } from "./restricted_values.ts";
 import { canonicalModuleId, GLOBAL_ROOT } from "./rule_path.ts";
@@ -180,7 +180,7 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
       set(this: object, assigned: unknown) {
         const value = resolve(this);
         if (value?.set) value.set.call(this, assigned);
-        else defineProperty(this, key, { value: assigned, writable: true, configurable: true, enumerable: true });
+        else defineOwnGlobal(this, key, assigned);
       },
     };
   }
@@ -196,7 +196,8 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
       return {
         globals,
         shared,
-        attach: (global: object) => states.set(global, { run, values: new Map() }),        hostModuleFilter: (url, value) => (url.startsWith("node:") ? run.namespace(url, restrictable(value as object)) : value),
+        attach: (global: object) => states.set(global, { run, values: new Map() }),
+        hostModuleFilter: (url, value) => (url.startsWith("node:") ? run.namespace(url, restrictable(value as object)) : value),
         onModule(event) {
           const id = moduleId(event.url);
           if (event.stage === "reached") {

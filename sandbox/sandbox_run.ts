@@ -263,10 +263,9 @@ export class SandboxRun implements RunSlotValue {
       }
       return this.#hostView(url, hostRequire(record)(specifier), esm ? "esm-from-cjs" : "cjs");
     }
-    const existing = this.#instances.get(url);
-    const instance = existing ?? this.#instantiate(target.record);
-    if (existing === undefined) this.#notify(url, false, false, "instantiated");
-    else if (existing.failed) throw existing.error;
+    const fresh = !this.#instances.has(url);
+    const instance = this.#instantiate(target.record);
+    if (fresh) this.#notify(url, false, false, "instantiated");
     return esm ? this.#esmView(target.record, instance) : instance.module.exports;
   }
 

@@ -2,9 +2,8 @@ import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import {
-  ESM_PROTO,
+  functorBody,
   helperFactory,
-  SAME_NAME_HELPER,
   splitEsbuildHelpers,
   withExportLiteral,
   withFasterNames,
@@ -22,19 +21,12 @@ function evaluate(
   modules: Record<string, unknown> = {},
   cyclic = false,
 ): { exports: Record<string, unknown> } {
-  // The same steps as loader/functor_compiler.ts.
-  const esbuildSplit = splitEsbuildHelpers(code);
-  const named = withoutSameNamedExpressions(withoutSameNames(esbuildSplit.body));
-  const literal = withExportLiteral(named.code);
-  const split = {
-    ...esbuildSplit,
-    names: [...esbuildSplit.names, ...(literal.rewritten ? [ESM_PROTO] : []), ...(named.replaced ? [SAME_NAME_HELPER] : [])],
-    body: literal.body,
-  };
+  // The same rewrites as loader/functor_compiler.ts.
+  const { split, body: rewritten } = functorBody(code);
   const helpers = new Function(`return (${helperFactory(split)})();`)() as unknown[];
   const module = { exports: {} as Record<string, unknown> };
   const bind = split.names.map((name, i) => `${name} = __h[${i}]`).join(", ");
-  const body = new Function("__h", "__wfs_cyclic", "module", "exports", "require", `${bind ? `const ${bind};` : ""}\n${split.body}`);
+  const body = new Function("__h", "__wfs_cyclic", "module", "exports", "require", `${bind ? `const ${bind};` : ""}\n${rewritten}`);
   body(helpers, cyclic, module, module.exports, (id: string) => modules[id]);
   return module;
 }
