@@ -6,12 +6,13 @@
 import Module, { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { parse as lexModule } from "es-module-lexer/js";
+import { parse as lexModule } from "es-module-lexer";
 import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
 import { CYCLIC, functorBody, helperFactory } from "./esbuild_helpers.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
+import { compileVerbatimCommonJs } from "./verbatim_commonjs.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
 export const FUNCTOR_FORMAT = 14;
@@ -92,12 +93,22 @@ export interface FunctorCompiler {
    * native import runs (TypeScript emit differs between transpilers, decorators for example).
    */
   compile(filePath: string, source: string, kind: ModuleKind, settings: TsSettings, runtime?: RuntimeTranspiled): CompiledModule;
+  /**
+   * {@link FunctorCompiler.compile} through esbuild's asynchronous API where one is given: its
+   * first call starts in about 30 ms where the synchronous API's takes about 120 (a worker thread
+   * that then starts the service), and the transforms of a graph run side by side.
+   */
+  compileAsync(
+    filePath: string, source: string, kind: ModuleKind, settings: TsSettings, runtime?: RuntimeTranspiled,
+  ): Promise<CompiledModule>;
 }
 
 /** Options of {@link createFunctorCompiler}. */
 export interface FunctorCompilerOptions {
   readonly cache: TransformCache;
   readonly loadEsbuild: () => LoadedEsbuild;
+  /** Loads esbuild for its asynchronous API; without it, `compileAsync` compiles synchronously. */
+  readonly loadEsbuildAsync?: () => Promise<LoadedEsbuild>;
   /** The esbuild version that would be loaded, read without starting esbuild. */
   readonly esbuildVersion: string;
 }
@@ -111,6 +122,14 @@ const DYNAMIC_IMPORT = "__wfsi"; // exactly as long as `import`, so source-map c
 // module per run.
 const RUN_PARAMS = FUNCTOR_PARAMS.slice(0, 4).join(", ");
 const INNER_PARAMS = "exports, __wfs_require, module, __filename, __dirname";
+const VERBATIM_PARAMS = {
+  outer: `${ECMASCRIPT_GLOBALS.join(", ")}, ${RUN_PARAMS}`,
+  inner: "exports, require, module, __filename, __dirname",
+  dynamicImport: DYNAMIC_IMPORT,
+};
+// Deno reads the `require("...")` calls of a file and loads their targets natively
+// (loader/verbatim_commonjs.ts), so there every functor takes esbuild's form.
+const VERBATIM = !("Deno" in globalThis);
 
 /**
  * Creates the functor compiler.
@@ -154,47 +173,115 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
     return functor;
   };
 
+  // A plain CommonJS file needs no transform and no disk cache: V8 compiles its text in a wrapper.
+  const compiledVerbatim = (filePath: string, source: string): CompiledModule | undefined => {
+    const verbatim = compileVerbatimCommonJs(filePath, source, VERBATIM_PARAMS);
+    if (!verbatim) return undefined;
+    const key = cacheKey(["verbatim", String(FUNCTOR_FORMAT), filePath, source]);
+    const functor = verbatim.functor as Functor;
+    const meta: FunctorMeta = {
+      format: FUNCTOR_FORMAT,
+      kind: "cjs",
+      imports: [],
+      dynamicImports: [],
+      usesImportMeta: false,
+      usesDynamicImport: verbatim.usesDynamicImport,
+      passthrough: passthroughDirective(source),
+    };
+    return { key, meta, load: () => functor, loadAsync: () => Promise.resolve(functor) };
+  };
+
+  // Everything but the esbuild calls, which `compile` makes synchronously and `compileAsync` not.
+  function* compiling(
+    filePath: string, source: string, kind: ModuleKind, settings: TsSettings, runtime: RuntimeTranspiled | undefined,
+  ): Generator<EsbuildCall, CompiledModule, string> {
+    if (VERBATIM && kind === "cjs" && runtime === undefined && loaderFor(filePath) === "js") {
+      const verbatim = compiledVerbatim(filePath, source);
+      if (verbatim) return verbatim;
+    }
+    const key = cacheKey([
+      "functor", String(FUNCTOR_FORMAT), TARGET, options.esbuildVersion, filePath, kind, settings.key,
+      runtime?.transpiler ?? "esbuild", source,
+    ]);
+    const metaText = cache.read(key, "json");
+    let meta: FunctorMeta;
+    let code: string | undefined;
+    if (metaText !== undefined && (code = cache.read(key, "cjs")) !== undefined) {
+      meta = JSON.parse(metaText);
+    } else {
+      try {
+        ({ meta, code } = yield* transform(filePath, source, kind, settings, runtime));
+      } catch (error) {
+        // esbuild places errors in its input, which for runtime JavaScript is not the file the
+        // user wrote: compile the original to get the position there (it fails the same way).
+        if (runtime) yield* transform(filePath, source, kind, settings, undefined);
+        throw error;
+      }
+      cache.write(key, "cjs", code);
+      cache.write(key, "json", JSON.stringify(meta));
+    }
+    const path = cache.pathOf(key, "cjs");
+    const onDisk = path !== undefined && existsSync(path);
+    const finalCode = code;
+    return {
+      key,
+      meta,
+      load: () => loadFunctor(key, onDisk ? path : undefined, finalCode),
+      loadAsync: async () => {
+        const known = loaded.get(key);
+        if (known) return known;
+        if (!onDisk) return loadFunctor(key, undefined, finalCode);
+        const functor = ((await import(pathToFileURL(path!).href)) as { default: Functor }).default;
+        loaded.set(key, functor);
+        return functor;
+      },
+    };
+  }
+
   return {
     compile(filePath, source, kind, settings, runtime) {
-      const key = cacheKey([
-        "functor", String(FUNCTOR_FORMAT), TARGET, options.esbuildVersion, filePath, kind, settings.key,
-        runtime?.transpiler ?? "esbuild", source,
-      ]);
-      const metaText = cache.read(key, "json");
-      let meta: FunctorMeta;
-      let code: string | undefined;
-      if (metaText !== undefined && (code = cache.read(key, "cjs")) !== undefined) {
-        meta = JSON.parse(metaText);
-      } else {
+      const steps = compiling(filePath, source, kind, settings, runtime);
+      let step = steps.next();
+      while (!step.done) step = call(steps, () => transformSync(loadEsbuild().esbuild, step.value as EsbuildCall));
+      return step.value;
+    },
+    async compileAsync(filePath, source, kind, settings, runtime) {
+      const loadAsync = options.loadEsbuildAsync;
+      if (!loadAsync) return this.compile(filePath, source, kind, settings, runtime);
+      const steps = compiling(filePath, source, kind, settings, runtime);
+      let step = steps.next();
+      while (!step.done) {
+        const request = step.value;
+        let code: string;
         try {
-          ({ meta, code } = transform(loadEsbuild(), filePath, source, kind, settings, runtime));
+          code = await transformAsync((await loadAsync()).esbuild, request);
         } catch (error) {
-          // esbuild places errors in its input, which for runtime JavaScript is not the file the
-          // user wrote: compile the original to get the position there (it fails the same way).
-          if (runtime) transform(loadEsbuild(), filePath, source, kind, settings, undefined);
-          throw error;
+          step = steps.throw(error);
+          continue;
         }
-        cache.write(key, "cjs", code);
-        cache.write(key, "json", JSON.stringify(meta));
+        step = steps.next(code);
       }
-      const path = cache.pathOf(key, "cjs");
-      const onDisk = path !== undefined && existsSync(path);
-      const finalCode = code;
-      return {
-        key,
-        meta,
-        load: () => loadFunctor(key, onDisk ? path : undefined, finalCode),
-        loadAsync: async () => {
-          const known = loaded.get(key);
-          if (known) return known;
-          if (!onDisk) return loadFunctor(key, undefined, finalCode);
-          const functor = ((await import(pathToFileURL(path!).href)) as { default: Functor }).default;
-          loaded.set(key, functor);
-          return functor;
-        },
-      };
+      return step.value;
     },
   };
+}
+
+/** One esbuild transform the compiler asks for. */
+interface EsbuildCall {
+  readonly filePath: string;
+  readonly source: string;
+  readonly options: Record<string, unknown>;
+}
+
+/** Feeds a transform's result (or its error) back into the compiler's steps. */
+function call<T>(steps: Generator<EsbuildCall, T, string>, run: () => string): IteratorResult<EsbuildCall, T> {
+  let code: string;
+  try {
+    code = run();
+  } catch (error) {
+    return steps.throw(error);
+  }
+  return steps.next(code);
 }
 
 function loaderFor(filePath: string): string {
@@ -204,14 +291,13 @@ function loaderFor(filePath: string): string {
   return "js";
 }
 
-function transform(
-  { esbuild }: LoadedEsbuild,
+function* transform(
   filePath: string,
   source: string,
   kind: ModuleKind,
   settings: TsSettings,
   runtime: RuntimeTranspiled | undefined,
-): { meta: FunctorMeta; code: string } {
+): Generator<EsbuildCall, { meta: FunctorMeta; code: string }, string> {
   // From the runtime's JavaScript when given: its inline source map to the original is chained by
   // esbuild through every pass below.
   const input = runtime?.js ?? source;
@@ -222,7 +308,7 @@ function transform(
   let usesImportMeta = false;
   if (kind === "esm") {
     // First pass to ESM: the import list after TypeScript elided type-only imports.
-    const esm = run(esbuild, filePath, input, { loader, format: "esm", target: TARGET, tsconfigRaw });
+    const esm = yield { filePath, source: input, options: { loader, format: "esm", target: TARGET, tsconfigRaw } };
     const [records] = lexModule(esm);
     for (const record of records) {
       if (record.type === "import-meta") usesImportMeta = true;
@@ -232,7 +318,7 @@ function transform(
       else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
     }
   }
-  const converted = run(esbuild, filePath, input, {
+  const converted = yield { filePath, source: input, options: {
     loader,
     format: "cjs",
     platform: "node",
@@ -245,7 +331,7 @@ function transform(
     // An ES module has no `arguments` at top level (typeof is "undefined", a read throws); esbuild
     // replaces only unbound references, so functions keep their own.
     ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta", arguments: "__wfs_noArguments" } } : {}),
-  });
+  } };
   // esbuild's helpers move to the file level, same-name `__name` calls go, and the export object
   // becomes one literal (loader/esbuild_helpers.ts); blank lines keep the body's lines where the
   // inline source map of `converted` says they are.
@@ -262,7 +348,7 @@ function transform(
     : `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${globals}, ${RUN_PARAMS}) {${helperLocals} return function (${INNER_PARAMS}) {`;
   const close = kind === "esm" ? `\n}; } };` : `\n}; }; } };`;
   const helpers = split.names.length > 0 ? `\nmodule.exports.helpers = (${helperFactory(split)})();` : "";
-  let code = run(esbuild, filePath, body, {
+  let code = yield { filePath, source: body, options: {
     loader: "js",
     target: TARGET,
     define: { require: "__wfs_require" },
@@ -270,7 +356,7 @@ function transform(
     sourcesContent: true,
     banner,
     footer: close + helpers,
-  });
+  } };
   // Route dynamic import() through the run's registry: same-length rename found by a real lexer.
   const [records] = lexModule(code);
   const starts = records.filter((r) => r.type === "dynamic").map((r) => r.importStart);
@@ -317,14 +403,17 @@ function pushOnce(list: string[], value: string): void {
   if (!list.includes(value)) list.push(value);
 }
 
-function run(
-  esbuild: LoadedEsbuild["esbuild"],
-  filePath: string,
-  source: string,
-  options: Record<string, unknown>,
-): string {
+function transformSync(esbuild: LoadedEsbuild["esbuild"], { filePath, source, options }: EsbuildCall): string {
   try {
     return esbuild.transformSync(source, { sourcefile: filePath, logLevel: "silent", ...options }).code;
+  } catch (error) {
+    throw compileError(filePath, error);
+  }
+}
+
+async function transformAsync(esbuild: LoadedEsbuild["esbuild"], { filePath, source, options }: EsbuildCall): Promise<string> {
+  try {
+    return (await esbuild.transform(source, { sourcefile: filePath, logLevel: "silent", ...options })).code;
   } catch (error) {
     throw compileError(filePath, error);
   }

@@ -4,7 +4,7 @@
  * compiled functors are immutable; per-runner state lives in each runner's module graph).
  * @module
  */
-import { createEsbuildLoader } from "./esbuild_loader.ts";
+import { createAsyncEsbuildLoader, createEsbuildLoader } from "./esbuild_loader.ts";
 import { esbuildVersion } from "./esbuild_version.ts";
 import { createFunctorCompiler, type FunctorCompiler } from "./functor_compiler.ts";
 import { createPackageScopes } from "./package_scope.ts";
@@ -34,6 +34,8 @@ export function createLoaderServices(options: { cacheDir?: string } = {}): Loade
     compiler: createFunctorCompiler({
       cache,
       loadEsbuild: createEsbuildLoader(import.meta.url),
+      // Deno's test sanitizers would report the service the asynchronous API leaves running.
+      ...("Deno" in globalThis ? {} : { loadEsbuildAsync: createAsyncEsbuildLoader(import.meta.url) }),
       esbuildVersion: esbuildVersion(import.meta.url),
     }),
     tsSettings: createTsSettingsReader(),

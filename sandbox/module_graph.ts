@@ -200,7 +200,7 @@ export class ModuleGraph {
       await this.loadHost(url); // an entry point passed through (passthroughAllModules)
       return [];
     }
-    const record = this.records.get(url) ?? this.#compile(url, await runtimeTranspiled(url));
+    const record = this.records.get(url) ?? await this.#compileAsync(url, await runtimeTranspiled(url));
     // Deno maps stack positions only of files it loaded through its module graph, hence import();
     // Node maps any CommonJS file, and require() skips the ES loader (and, on Node 20, its thread).
     if (record.compiled) record.functor ??= IS_DENO ? await record.compiled.loadAsync() : record.compiled.load();
@@ -235,6 +235,29 @@ export class ModuleGraph {
   }
 
   #compile(url: string, runtimeJs?: string): ModuleRecord {
+    const parts = this.#read(url, runtimeJs);
+    if (!("base" in parts)) return this.#add(parts);
+    const { path, source, kind, runtime } = parts;
+    return this.#add({ ...parts.base, kind, compiled: this.#services.compiler.compile(path, source, kind, this.#services.tsSettings.forFile(path), runtime), json: undefined });
+  }
+
+  /** {@link ModuleGraph.#compile} through the compiler's asynchronous form, for `load`. */
+  async #compileAsync(url: string, runtimeJs?: string): Promise<ModuleRecord> {
+    const parts = this.#read(url, runtimeJs);
+    if (!("base" in parts)) return this.#add(parts);
+    const { path, source, kind, runtime } = parts;
+    const compiled = await this.#services.compiler.compileAsync(path, source, kind, this.#services.tsSettings.forFile(path), runtime);
+    // A computed `require` may have compiled the same file meanwhile: one record per URL.
+    return this.records.get(url) ?? this.#add({ ...parts.base, kind, compiled, json: undefined });
+  }
+
+  #add(record: ModuleRecord): ModuleRecord {
+    this.records.set(record.url, record);
+    return record;
+  }
+
+  /** Reads a module's file: a finished record for JSON, what the compiler needs otherwise. */
+  #read(url: string, runtimeJs: string | undefined) {
     const path = fileURLToPath(url);
     const base = {
       url,
@@ -253,17 +276,9 @@ export class ModuleGraph {
     } catch (error) {
       throw Object.assign(new Error(`Cannot read '${path}': ${(error as Error).message}`), { cause: error });
     }
-    let record: ModuleRecord;
-    if (path.endsWith(".json")) {
-      record = { ...base, kind: "json", compiled: undefined, json: source };
-    } else {
-      const kind = this.#kindOf(path);
-      const runtime = runtimeJs === undefined ? undefined : { js: runtimeJs, transpiler: RUNTIME_TRANSPILER };
-      const compiled = this.#services.compiler.compile(path, source, kind, this.#services.tsSettings.forFile(path), runtime);
-      record = { ...base, kind, compiled, json: undefined };
-    }
-    this.records.set(url, record);
-    return record;
+    if (path.endsWith(".json")) return { ...base, kind: "json", compiled: undefined, json: source } as ModuleRecord;
+    const runtime = runtimeJs === undefined ? undefined : { js: runtimeJs, transpiler: RUNTIME_TRANSPILER };
+    return { base, path, source, kind: this.#kindOf(path), runtime };
   }
 
   #kindOf(path: string): ModuleKind {

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFunctorCompiler, passthroughDirective } from "../loader/functor_compiler.ts";
-import { createEsbuildLoader } from "../loader/esbuild_loader.ts";
+import { createAsyncEsbuildLoader, createEsbuildLoader } from "../loader/esbuild_loader.ts";
+import { readdirSync } from "node:fs";
 import { createTransformCache } from "../loader/transform_cache.ts";
 
 const settings = { compilerOptions: {}, source: undefined, key: "{}" };
@@ -81,6 +82,55 @@ test("a syntax error names the file, line and column", () => {
     const compiler = createFunctorCompiler({ cache: createTransformCache({ dir }), loadEsbuild: createEsbuildLoader(import.meta.url), esbuildVersion: "v" });
     assert.throws(() => compiler.compile("/app/bad.ts", "const a = ;", "esm", settings), /Cannot compile \/app\/bad\.ts:1:11: /);
   });
+});
+
+test("a plain CommonJS .js file compiles without esbuild and without the disk cache, on Node", () => {
+  withCache((dir) => {
+    const compiler = createFunctorCompiler({
+      cache: createTransformCache({ dir }),
+      loadEsbuild: () => assert.fail("a plain CommonJS file needs no transform"),
+      esbuildVersion: "v",
+    });
+    const source = '"use passthrough: zod";\nexports.lazy = () => import("./lazy.js");';
+    if ("Deno" in globalThis) {
+      // Deno loads the `require("...")` targets of the files it runs: esbuild renames them there.
+      assert.throws(() => compiler.compile("/app/lib/plain.js", source, "cjs", settings), /needs no transform/);
+      return;
+    }
+    const compiled = compiler.compile("/app/lib/plain.js", source, "cjs", settings);
+    assert.deepEqual(compiled.meta, {
+      format: compiled.meta.format, kind: "cjs", imports: [], dynamicImports: [], usesImportMeta: false,
+      usesDynamicImport: true, passthrough: ["zod"],
+    });
+    assert.equal(typeof compiled.load(), "function");
+    assert.deepEqual(readdirSync(dir), []);
+    // TypeScript and ES module syntax in a .js file still take esbuild's form.
+    assert.throws(() => compiler.compile("/app/lib/types.cts", "exports.a = 1 as number;", "cjs", settings), /needs no transform/);
+    assert.throws(() => compiler.compile("/app/lib/esm.js", "export const a = 1;", "cjs", settings), /needs no transform/);
+  });
+});
+
+test("compileAsync gives what compile gives, through esbuild's asynchronous API", async () => {
+  const dirs = [mkdtempSync(join(tmpdir(), "wfs-functor-")), mkdtempSync(join(tmpdir(), "wfs-functor-"))];
+  try {
+    const syncCompiler = createFunctorCompiler({ cache: createTransformCache({ dir: dirs[0] }), loadEsbuild: createEsbuildLoader(import.meta.url), esbuildVersion: "v" });
+    const asyncCompiler = createFunctorCompiler({
+      cache: createTransformCache({ dir: dirs[1] }),
+      loadEsbuild: () => assert.fail("compileAsync must not use the synchronous API"),
+      loadEsbuildAsync: createAsyncEsbuildLoader(import.meta.url),
+      esbuildVersion: "v",
+    });
+    const expected = syncCompiler.compile("/app/w.ts", SOURCE, "esm", settings);
+    const actual = await asyncCompiler.compileAsync("/app/w.ts", SOURCE, "esm", settings);
+    assert.equal(actual.key, expected.key);
+    assert.deepEqual(actual.meta, expected.meta);
+    const functorText = (dir: string) => createTransformCache({ dir }).read(expected.key, "cjs");
+    assert.ok(functorText(dirs[0]));
+    assert.equal(functorText(dirs[1]), functorText(dirs[0]));
+    await assert.rejects(asyncCompiler.compileAsync("/app/bad.ts", "const a = ;", "esm", settings), /Cannot compile \/app\/bad\.ts:1:11: /);
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
