@@ -108,8 +108,10 @@ export function createSyncHooks(state: HookState): {
         const target = request.slice(SOURCE_PREFIX.length).replace(/#\d+$/, "");
         try {
           const { source } = next(target, { ...context, format: undefined });
+          // Deno answers a file it cannot transpile (a syntax error) with a null source: no
+          // runtime output then, and esbuild's compile reports the error at its place.
           state.transpiled.set(request, {
-            source: typeof source === "string" ? source : new TextDecoder().decode(source as Uint8Array),
+            source: source == null ? undefined : typeof source === "string" ? source : new TextDecoder().decode(source as Uint8Array),
           });
         } catch (error) {
           state.transpiled.set(request, { error });
