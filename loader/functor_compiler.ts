@@ -153,6 +153,7 @@ const VERBATIM = !("Deno" in globalThis);
 export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorCompiler {
   const { cache, loadEsbuild } = options;
   const loaded = new Map<string, Functor>();
+  const inFlight = new Map<string, { source: string; compiled: Promise<CompiledModule> }>();
   const requireFromHere = createRequire(import.meta.url);
 
   const loadFunctor = (key: string, path: string | undefined, code: string): Functor => {
@@ -194,7 +195,7 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
   // Everything but the esbuild calls, which `compile` makes synchronously and `compileAsync` not.
   function* compiling(
     filePath: string, source: string, kind: ModuleKind, settings: TsSettings, runtime: RuntimeTranspiled | undefined,
-  ): Generator<EsbuildCall, CompiledModule, string> {
+  ): Generator<EsbuildBatch, CompiledModule, string[]> {
     if (VERBATIM && kind === "cjs" && runtime === undefined && loaderFor(filePath) === "js") {
       const verbatim = compiledVerbatim(filePath, source);
       if (verbatim) return verbatim;
@@ -242,28 +243,55 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
     compile(filePath, source, kind, settings, runtime) {
       const steps = compiling(filePath, source, kind, settings, runtime);
       let step = steps.next();
-      while (!step.done) step = call(steps, () => transformSync(loadEsbuild().esbuild, step.value as EsbuildCall));
-      return step.value;
-    },
-    async compileAsync(filePath, source, kind, settings, runtime) {
-      const loadAsync = options.loadEsbuildAsync;
-      if (!loadAsync) return this.compile(filePath, source, kind, settings, runtime);
-      const steps = compiling(filePath, source, kind, settings, runtime);
-      let step = steps.next();
       while (!step.done) {
-        const request = step.value;
-        let code: string;
-        try {
-          code = await transformAsync((await loadAsync()).esbuild, request);
-        } catch (error) {
-          step = steps.throw(error);
-          continue;
-        }
-        step = steps.next(code);
+        const batch = step.value;
+        step = call(steps, () => batch.map((request) => transformSync(loadEsbuild().esbuild, request)));
       }
       return step.value;
     },
+    compileAsync(filePath, source, kind, settings, runtime) {
+      const loadAsync = options.loadEsbuildAsync;
+      if (!loadAsync) return Promise.resolve().then(() => this.compile(filePath, source, kind, settings, runtime));
+      // One compilation per module at a time: a module compiled ahead (ModuleGraph.precompile) and
+      // then loaded shares the work.
+      const id = `${filePath}\0${kind}\0${settings.key}\0${runtime?.transpiler ?? ""}`;
+      const known = inFlight.get(id);
+      if (known && known.source === source) return known.compiled;
+      const compiled = compileThrough(loadAsync, filePath, source, kind, settings, runtime);
+      const entry = { source, compiled };
+      inFlight.set(id, entry);
+      const settle = () => {
+        if (inFlight.get(id) === entry) inFlight.delete(id);
+      };
+      compiled.then(settle, settle);
+      return compiled;
+    },
   };
+
+  async function compileThrough(
+    loadAsync: () => Promise<LoadedEsbuild>,
+    filePath: string, source: string, kind: ModuleKind, settings: TsSettings, runtime: RuntimeTranspiled | undefined,
+  ): Promise<CompiledModule> {
+    const steps = compiling(filePath, source, kind, settings, runtime);
+    let step = steps.next();
+    while (!step.done) {
+      const batch = step.value;
+      let codes: string[];
+      try {
+        const { esbuild } = await loadAsync();
+        const settled = await Promise.allSettled(batch.map((request) => transformAsync(esbuild, request)));
+        // The first failure in the batch's order, as the synchronous form reports it.
+        const failed = settled.find((outcome) => outcome.status === "rejected");
+        if (failed) throw failed.reason;
+        codes = settled.map((outcome) => (outcome as PromiseFulfilledResult<string>).value);
+      } catch (error) {
+        step = steps.throw(error);
+        continue;
+      }
+      step = steps.next(codes);
+    }
+    return step.value;
+  }
 }
 
 /** One esbuild transform the compiler asks for. */
@@ -273,9 +301,12 @@ interface EsbuildCall {
   readonly options: Record<string, unknown>;
 }
 
-/** Feeds a transform's result (or its error) back into the compiler's steps. */
-function call<T>(steps: Generator<EsbuildCall, T, string>, run: () => string): IteratorResult<EsbuildCall, T> {
-  let code: string;
+/** Transforms that read the same input, which esbuild may run side by side. */
+type EsbuildBatch = readonly EsbuildCall[];
+
+/** Feeds a batch's results (or its error) back into the compiler's steps. */
+function call<T>(steps: Generator<EsbuildBatch, T, string[]>, run: () => string[]): IteratorResult<EsbuildBatch, T> {
+  let code: string[];
   try {
     code = run();
   } catch (error) {
@@ -297,7 +328,7 @@ function* transform(
   kind: ModuleKind,
   settings: TsSettings,
   runtime: RuntimeTranspiled | undefined,
-): Generator<EsbuildCall, { meta: FunctorMeta; code: string }, string> {
+): Generator<EsbuildBatch, { meta: FunctorMeta; code: string }, string[]> {
   // From the runtime's JavaScript when given: its inline source map to the original is chained by
   // esbuild through every pass below.
   const input = runtime?.js ?? source;
@@ -306,19 +337,7 @@ function* transform(
   const imports: string[] = [];
   const dynamicImports: string[] = [];
   let usesImportMeta = false;
-  if (kind === "esm") {
-    // First pass to ESM: the import list after TypeScript elided type-only imports.
-    const esm = yield { filePath, source: input, options: { loader, format: "esm", target: TARGET, tsconfigRaw } };
-    const [records] = lexModule(esm);
-    for (const record of records) {
-      if (record.type === "import-meta") usesImportMeta = true;
-      else if ((record.type === "static" || record.type === "reexport-star") && record.specifier !== undefined) {
-        pushOnce(imports, record.specifier);
-      }
-      else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
-    }
-  }
-  const converted = yield { filePath, source: input, options: {
+  const toCommonJs: EsbuildCall = { filePath, source: input, options: {
     loader,
     format: "cjs",
     platform: "node",
@@ -332,6 +351,21 @@ function* transform(
     // replaces only unbound references, so functions keep their own.
     ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta", arguments: "__wfs_noArguments" } } : {}),
   } };
+  // An ES module also gets a pass to ESM: the import list after TypeScript elided type-only
+  // imports. Both passes read the input, so they go to esbuild together.
+  const [converted, esm] = yield kind === "esm"
+    ? [toCommonJs, { filePath, source: input, options: { loader, format: "esm", target: TARGET, tsconfigRaw } }]
+    : [toCommonJs];
+  if (esm !== undefined) {
+    const [records] = lexModule(esm);
+    for (const record of records) {
+      if (record.type === "import-meta") usesImportMeta = true;
+      else if ((record.type === "static" || record.type === "reexport-star") && record.specifier !== undefined) {
+        pushOnce(imports, record.specifier);
+      }
+      else if (record.type === "dynamic" && record.specifier !== undefined) pushOnce(dynamicImports, record.specifier);
+    }
+  }
   // esbuild's helpers move to the file level, same-name `__name` calls go, and the export object
   // becomes one literal (loader/esbuild_helpers.ts); blank lines keep the body's lines where the
   // inline source map of `converted` says they are.
@@ -348,7 +382,7 @@ function* transform(
     : `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${globals}, ${RUN_PARAMS}) {${helperLocals} return function (${INNER_PARAMS}) {`;
   const close = kind === "esm" ? `\n}; } };` : `\n}; }; } };`;
   const helpers = split.names.length > 0 ? `\nmodule.exports.helpers = (${helperFactory(split)})();` : "";
-  let code = yield { filePath, source: body, options: {
+  let [code] = yield [{ filePath, source: body, options: {
     loader: "js",
     target: TARGET,
     define: { require: "__wfs_require" },
@@ -356,7 +390,7 @@ function* transform(
     sourcesContent: true,
     banner,
     footer: close + helpers,
-  } };
+  } }];
   // Route dynamic import() through the run's registry: same-length rename found by a real lexer.
   const [records] = lexModule(code);
   const starts = records.filter((r) => r.type === "dynamic").map((r) => r.importStart);

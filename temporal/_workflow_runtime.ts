@@ -195,6 +195,10 @@ export class WorkflowRuntime {
 
     // --- The shared runtime: its own graph and run, built-ins only from the host. ---------------
     const runtimeGraph = new ModuleGraph(services, createPassthroughPolicy({ modules: [], all: false, scopes: services.scopes }));
+    // The workflows' own files compile while the SDK loads: with a cold cache, esbuild's service
+    // process boots while the SDK instantiates (the workflows' graph below finds the files
+    // compiled, or being compiled).
+    const entryCompiled = runtimeGraph.precompile(urls.workflows);
     for (const url of Object.values(entries)) await runtimeGraph.load(url);
     for (const url of preload) await runtimeGraph.load(url);
     const bridge = pathToFileURL(join(registration.root, "temporal", "_converter_bridge.cjs")).href;
@@ -308,6 +312,7 @@ export class WorkflowRuntime {
         scopes: services.scopes,
       }),
     );
+    await entryCompiled;
     for (const url of [urls.workflows, ...urls.interceptors, urls.payload, urls.failure]) {
       if (url !== undefined) await graph.load(url);
     }

@@ -22,6 +22,15 @@ const SOURCE = [
   'export const x: T | typeof onlyAType = used;',
 ].join("\n");
 
+async function withCacheAsync(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "wfs-functor-"));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function withCache<T>(fn: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), "wfs-functor-"));
   try {
@@ -131,6 +140,37 @@ test("compileAsync gives what compile gives, through esbuild's asynchronous API"
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("concurrent compileAsync calls of one module share one compilation; a changed source starts another", async () => {
+  await withCacheAsync(async (dir) => {
+    const real = createAsyncEsbuildLoader(import.meta.url);
+    let transforms = 0;
+    const compiler = createFunctorCompiler({
+      cache: createTransformCache({ dir }),
+      loadEsbuild: () => assert.fail("compileAsync must not use the synchronous API"),
+      loadEsbuildAsync: async () => {
+        const { esbuild, flavour } = await real();
+        const counting = {
+          ...esbuild,
+          transform: (source: string, options: Record<string, unknown>) => {
+            transforms++;
+            return esbuild.transform(source, options);
+          },
+        };
+        return { esbuild: counting, flavour };
+      },
+      esbuildVersion: "v",
+    });
+    const first = compiler.compileAsync("/app/w.ts", SOURCE, "esm", settings);
+    const second = compiler.compileAsync("/app/w.ts", SOURCE, "esm", settings);
+    assert.equal(second, first);
+    await first;
+    const perCompile = transforms;
+    assert.ok(perCompile > 0);
+    await compiler.compileAsync("/app/w.ts", `${SOURCE}\nexport const y = 2;`, "esm", settings);
+    assert.equal(transforms, 2 * perCompile);
+  });
 });
 
 test.run();
