@@ -175,10 +175,14 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
   };
 
   // A plain CommonJS file needs no transform and no disk cache: V8 compiles its text in a wrapper.
+  // Compiled once per process, as esbuild's form is loaded once: runners share the functor.
+  const verbatimMeta = new Map<string, FunctorMeta>();
   const compiledVerbatim = (filePath: string, source: string): CompiledModule | undefined => {
+    const key = cacheKey(["verbatim", String(FUNCTOR_FORMAT), filePath, source]);
+    const known = loaded.get(key);
+    if (known) return { key, meta: verbatimMeta.get(key)!, load: () => known, loadAsync: () => Promise.resolve(known) };
     const verbatim = compileVerbatimCommonJs(filePath, source, VERBATIM_PARAMS);
     if (!verbatim) return undefined;
-    const key = cacheKey(["verbatim", String(FUNCTOR_FORMAT), filePath, source]);
     const functor = verbatim.functor as Functor;
     const meta: FunctorMeta = {
       format: FUNCTOR_FORMAT,
@@ -189,6 +193,8 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
       usesDynamicImport: verbatim.usesDynamicImport,
       passthrough: passthroughDirective(source),
     };
+    loaded.set(key, functor);
+    verbatimMeta.set(key, meta);
     return { key, meta, load: () => functor, loadAsync: () => Promise.resolve(functor) };
   };
 

@@ -113,6 +113,8 @@ test("a plain CommonJS .js file compiles without esbuild and without the disk ca
     });
     assert.equal(typeof compiled.load(), "function");
     assert.deepEqual(readdirSync(dir), []);
+    // A second compile of the same file (another runner) shares the functor.
+    assert.equal(compiler.compile("/app/lib/plain.js", source, "cjs", settings).load(), compiled.load());
     // TypeScript and ES module syntax in a .js file still take esbuild's form.
     assert.throws(() => compiler.compile("/app/lib/types.cts", "exports.a = 1 as number;", "cjs", settings), /needs no transform/);
     assert.throws(() => compiler.compile("/app/lib/esm.js", "export const a = 1;", "cjs", settings), /needs no transform/);
