@@ -40,11 +40,22 @@ export interface LoadedEsbuild {
  */
 export function createEsbuildLoader(fromUrl: string): () => LoadedEsbuild {
   let loaded: LoadedEsbuild | undefined;
-  return () => loaded ??= firstThatWorks(fromUrl, (esbuild) => {
-    // The native package installs without its binary on unsupported platforms; the first call is
-    // what proves it works.
-    esbuild.transformSync("", {});
-  });
+  return () => {
+    if (loaded) return loaded;
+    const errors: string[] = [];
+    for (const [name, flavour] of flavours()) {
+      try {
+        const esbuild = createRequire(fromUrl)(name) as Esbuild;
+        // The native package installs without its binary on unsupported platforms; the first
+        // call is what proves it works.
+        esbuild.transformSync("", {});
+        return loaded = { esbuild, flavour };
+      } catch (error) {
+        errors.push(failure(name, error));
+      }
+    }
+    throw notFound(errors);
+  };
 }
 
 /**
@@ -62,42 +73,30 @@ export function createEsbuildLoader(fromUrl: string): () => LoadedEsbuild {
  */
 export function createAsyncEsbuildLoader(fromUrl: string): () => Promise<LoadedEsbuild> {
   let loaded: Promise<LoadedEsbuild> | undefined;
-  return () => loaded ??= Promise.resolve(firstThatWorks(fromUrl, (esbuild) => esbuild.transform("", {})));
+  return () => loaded ??= (async () => {
+    const errors: string[] = [];
+    for (const [name, flavour] of flavours()) {
+      try {
+        const esbuild = createRequire(fromUrl)(name) as Esbuild;
+        await esbuild.transform("", {});
+        return { esbuild, flavour };
+      } catch (error) {
+        errors.push(failure(name, error));
+      }
+    }
+    throw notFound(errors);
+  })();
 }
 
-function firstThatWorks(fromUrl: string, probe: (esbuild: Esbuild) => void): LoadedEsbuild;
-function firstThatWorks(fromUrl: string, probe: (esbuild: Esbuild) => Promise<unknown>): Promise<LoadedEsbuild>;
-function firstThatWorks(
-  fromUrl: string,
-  probe: (esbuild: Esbuild) => void | Promise<unknown>,
-): LoadedEsbuild | Promise<LoadedEsbuild> {
-  const require = createRequire(fromUrl);
-  const errors: string[] = [];
-  const flavours = ([["esbuild", "native"], ["esbuild-wasm", "wasm"]] as const)
+/** The packages to try, in order; `WORKFLOW_SANDBOX_ESBUILD=wasm` skips the native one. */
+const flavours = () =>
+  ([["esbuild", "native"], ["esbuild-wasm", "wasm"]] as const)
     .filter(([, flavour]) => !(process.env.WORKFLOW_SANDBOX_ESBUILD === "wasm" && flavour === "native"));
-  const failed = (name: string, error: unknown) => errors.push(`'${name}': ${(error as Error).message.split("\n")[0]}`);
-  const notFound = () =>
-    new Error(
-      `Cannot load esbuild to transform TypeScript: ${errors.join("; ")}. ` +
-        `Install one of them next to workflow-sandbox ('npm install esbuild' or 'npm install esbuild-wasm')`,
-    );
-  const attempt = (index: number): LoadedEsbuild | Promise<LoadedEsbuild> => {
-    if (index === flavours.length) throw notFound();
-    const [name, flavour] = flavours[index];
-    let esbuild: Esbuild;
-    let proved: void | Promise<unknown>;
-    try {
-      esbuild = require(name) as Esbuild;
-      proved = probe(esbuild);
-    } catch (error) {
-      failed(name, error);
-      return attempt(index + 1);
-    }
-    if (!(proved instanceof Promise)) return { esbuild, flavour };
-    return proved.then(() => ({ esbuild, flavour }), (error) => {
-      failed(name, error);
-      return attempt(index + 1);
-    });
-  };
-  return attempt(0);
-}
+
+const failure = (name: string, error: unknown) => `'${name}': ${(error as Error).message.split("\n")[0]}`;
+
+const notFound = (errors: readonly string[]) =>
+  new Error(
+    `Cannot load esbuild to transform TypeScript: ${errors.join("; ")}. ` +
+      `Install one of them next to workflow-sandbox ('npm install esbuild' or 'npm install esbuild-wasm')`,
+  );

@@ -174,13 +174,13 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
     return functor;
   };
 
-  // A plain CommonJS file needs no transform and no disk cache: V8 compiles its text in a wrapper.
-  // Compiled once per process, as esbuild's form is loaded once: runners share the functor.
-  const verbatimMeta = new Map<string, FunctorMeta>();
+  // A plain CommonJS file needs no transform and no disk cache: V8 compiles its text in a wrapper,
+  // once per process (as esbuild's form is loaded once), so runners share the functor.
+  const verbatimModules = new Map<string, CompiledModule>();
   const compiledVerbatim = (filePath: string, source: string): CompiledModule | undefined => {
     const key = cacheKey(["verbatim", String(FUNCTOR_FORMAT), filePath, source]);
-    const known = loaded.get(key);
-    if (known) return { key, meta: verbatimMeta.get(key)!, load: () => known, loadAsync: () => Promise.resolve(known) };
+    const known = verbatimModules.get(key);
+    if (known) return known;
     const verbatim = compileVerbatimCommonJs(filePath, source, VERBATIM_PARAMS);
     if (!verbatim) return undefined;
     const functor = verbatim.functor as Functor;
@@ -193,9 +193,9 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
       usesDynamicImport: verbatim.usesDynamicImport,
       passthrough: passthroughDirective(source),
     };
-    loaded.set(key, functor);
-    verbatimMeta.set(key, meta);
-    return { key, meta, load: () => functor, loadAsync: () => Promise.resolve(functor) };
+    const compiled: CompiledModule = { key, meta, load: () => functor, loadAsync: () => Promise.resolve(functor) };
+    verbatimModules.set(key, compiled);
+    return compiled;
   };
 
   // Everything but the esbuild calls, which `compile` makes synchronously and `compileAsync` not.

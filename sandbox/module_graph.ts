@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { CompiledModule, Functor, ModuleKind } from "../loader/functor_compiler.ts";
+import type { CompiledModule, Functor, ModuleKind, RuntimeTranspiled } from "../loader/functor_compiler.ts";
 import type { LoaderServices } from "../loader/loader_services.ts";
 import type { PassthroughPolicy } from "./passthrough_policy.ts";
 import { resolveImport, resolveRequire, runtimeTranspiled } from "./module_resolver.ts";
@@ -46,6 +46,15 @@ export interface ModuleRecord {
    */
   cyclic: boolean;
 }
+
+/** A module's file as read, before it is compiled (a JSON module is not). */
+type ModuleFile = {
+  readonly url: string;
+  readonly path: string;
+  readonly source: string;
+  /** The runtime's own JavaScript of a TypeScript file (Deno). */
+  readonly runtime: RuntimeTranspiled | undefined;
+} & ({ readonly kind: "json" } | { readonly kind: ModuleKind });
 
 /** A resolved `require` of a module: the host's instance, or a record to instantiate. */
 export interface RequireTarget {
@@ -190,10 +199,9 @@ export class ModuleGraph {
     if (seen.has(url)) return;
     seen.add(url);
     try {
-      const parts = this.#read(url, await runtimeTranspiled(url));
-      if (!("base" in parts)) return;
-      const { path, source, kind, runtime } = parts;
-      const { meta } = await this.#services.compiler.compileAsync(path, source, kind, this.#services.tsSettings.forFile(path), runtime);
+      const file = this.#read(url, await runtimeTranspiled(url));
+      if (file.kind === "json") return;
+      const { meta } = await this.#services.compiler.compileAsync(...this.#compileArgs(file));
       const relative = meta.imports.filter((specifier) => specifier.startsWith("./") || specifier.startsWith("../"));
       await Promise.all(relative.map(async (specifier) => this.precompile(await resolveImport(specifier, url), seen)));
     } catch {
@@ -257,50 +265,52 @@ export class ModuleGraph {
   }
 
   #compile(url: string, runtimeJs?: string): ModuleRecord {
-    const parts = this.#read(url, runtimeJs);
-    if (!("base" in parts)) return this.#add(parts);
-    const { path, source, kind, runtime } = parts;
-    return this.#add({ ...parts.base, kind, compiled: this.#services.compiler.compile(path, source, kind, this.#services.tsSettings.forFile(path), runtime), json: undefined });
+    const file = this.#read(url, runtimeJs);
+    return this.#add(file, file.kind === "json" ? undefined : this.#services.compiler.compile(...this.#compileArgs(file)));
   }
 
   /** {@link ModuleGraph.#compile} through the compiler's asynchronous form, for `load`. */
   async #compileAsync(url: string, runtimeJs?: string): Promise<ModuleRecord> {
-    const parts = this.#read(url, runtimeJs);
-    if (!("base" in parts)) return this.#add(parts);
-    const { path, source, kind, runtime } = parts;
-    const compiled = await this.#services.compiler.compileAsync(path, source, kind, this.#services.tsSettings.forFile(path), runtime);
+    const file = this.#read(url, runtimeJs);
+    const compiled = file.kind === "json" ? undefined : await this.#services.compiler.compileAsync(...this.#compileArgs(file));
     // A computed `require` may have compiled the same file meanwhile: one record per URL.
-    return this.records.get(url) ?? this.#add({ ...parts.base, kind, compiled, json: undefined });
+    return this.records.get(url) ?? this.#add(file, compiled);
   }
 
-  #add(record: ModuleRecord): ModuleRecord {
-    this.records.set(record.url, record);
-    return record;
-  }
-
-  /** Reads a module's file: a finished record for JSON, what the compiler needs otherwise. */
-  #read(url: string, runtimeJs: string | undefined) {
+  /** Reads a module's file and decides its kind. */
+  #read(url: string, runtimeJs: string | undefined): ModuleFile {
     const path = fileURLToPath(url);
-    const base = {
-      url,
-      path,
-      dir: dirname(path),
-      deps: new Map(),
-      depErrors: new Map(),
-      passthroughTargets: new Set<string>(),
-      functor: undefined,
-      targets: new Map(),
-      cyclic: true,
-    };
     let source: string;
     try {
       source = readFileSync(path, "utf8");
     } catch (error) {
       throw Object.assign(new Error(`Cannot read '${path}': ${(error as Error).message}`), { cause: error });
     }
-    if (path.endsWith(".json")) return { ...base, kind: "json", compiled: undefined, json: source } as ModuleRecord;
     const runtime = runtimeJs === undefined ? undefined : { js: runtimeJs, transpiler: RUNTIME_TRANSPILER };
-    return { base, path, source, kind: this.#kindOf(path), runtime };
+    return { url, path, source, kind: path.endsWith(".json") ? "json" : this.#kindOf(path), runtime };
+  }
+
+  #compileArgs(file: ModuleFile & { kind: ModuleKind }): Parameters<LoaderServices["compiler"]["compile"]> {
+    return [file.path, file.source, file.kind, this.#services.tsSettings.forFile(file.path), file.runtime];
+  }
+
+  #add(file: ModuleFile, compiled: CompiledModule | undefined): ModuleRecord {
+    const record: ModuleRecord = {
+      url: file.url,
+      path: file.path,
+      dir: dirname(file.path),
+      kind: file.kind,
+      compiled,
+      deps: new Map(),
+      depErrors: new Map(),
+      passthroughTargets: new Set<string>(),
+      json: file.kind === "json" ? file.source : undefined,
+      functor: undefined,
+      targets: new Map(),
+      cyclic: true,
+    };
+    this.records.set(file.url, record);
+    return record;
   }
 
   #kindOf(path: string): ModuleKind {

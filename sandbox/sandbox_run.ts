@@ -263,7 +263,7 @@ export class SandboxRun implements RunSlotValue {
       }
       return this.#hostView(url, hostRequire(record)(specifier), esm ? "esm-from-cjs" : "cjs");
     }
-    const fresh = !this.#instances.has(url);
+    const fresh = this.#onModule !== undefined && !this.#instances.has(url); // only for the module events
     const instance = this.#instantiate(target.record);
     if (fresh) this.#notify(url, false, false, "instantiated");
     return esm ? this.#esmView(target.record, instance) : instance.module.exports;
@@ -341,7 +341,7 @@ export class SandboxRun implements RunSlotValue {
     }
     await this.#graph.load(url);
     const target = this.#graph.compileSync(url);
-    const fresh = !this.#instances.has(url);
+    const fresh = this.#onModule !== undefined && !this.#instances.has(url); // only for the module events
     const instance = this.#instantiate(target);
     if (fresh) this.#notify(url, false, true, "instantiated");
     return this.#esmView(target, instance);
