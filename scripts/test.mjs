@@ -79,7 +79,15 @@ await Promise.all(Array.from({ length: Math.min(options.jobs, runtimes.length) }
 }));
 const seconds = (performance.now() - started) / 1000;
 
-// 4. Report: a table per runtime, then the summary line, last.
+// 4. Report: the failures again (interleaved runtimes and CI logs that keep only the end would
+// hide them), a table per runtime, then the summary line, last.
+const recaps = results.flatMap((result) => failureBlocks(result.stdout).map((block) => ({ result, block })));
+if (recaps.length) {
+  console.log(`\nfailures (${recaps.length}), repeated from above:`);
+  for (const { result, block } of recaps) {
+    console.log(block.map((line) => `${result.runtime.name.padEnd(width)} ! ${line}`).join("\n"));
+  }
+}
 const rows = [["runtime", "version", "passed", "failed", "skipped", "time", "result"]];
 for (const result of results) {
   rows.push([
@@ -139,7 +147,7 @@ function runOne(runtime) {
       children.delete(child);
       out.end();
       err.end();
-      const result = { runtime, passed: 0, failed: 0, skipped: 0, seconds: (performance.now() - begin) / 1000 };
+      const result = { runtime, stdout, passed: 0, failed: 0, skipped: 0, seconds: (performance.now() - begin) / 1000 };
       const totals = parseTotals(stdout);
       if (totals) {
         result.passed = totals.passed;
@@ -164,6 +172,30 @@ function runOne(runtime) {
     });
     child.on("close", finish);
   });
+}
+
+// uvu's failure reports: after a file's name line and its progress dots, each failed test prints
+// "   FAIL  <suite>  \"<test>\"", the message, the diff and the stack. Each block is returned with
+// the file's name in front, cut at the next file, the totals or 30 lines.
+function failureBlocks(text) {
+  const maxLines = 30;
+  // deno-lint-ignore no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
+  const blocks = [];
+  let file = "";
+  let block;
+  for (const line of plain.split("\n")) {
+    if (/^tests\/\S+\.ts$/.test(line) || /^\s*Total:\s+\d+\s*$/.test(line)) {
+      file = line;
+      block = undefined;
+    } else if (/^\s*FAIL\s/.test(line)) {
+      block = [`${file}: ${line.trim()}`];
+      blocks.push(block);
+    } else if (block && block.length < maxLines && line.trim() !== "") {
+      block.push(line);
+    }
+  }
+  return blocks;
 }
 
 // The last totals block uvu printed (exec() prints one, at the end).

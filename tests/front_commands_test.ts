@@ -105,6 +105,24 @@ if (registered) {
     assert.equal(tasks.test, ["deno", ...argv].join(" "), "scripts/test.mjs starts Deno's suite exactly as `deno task test` does");
   });
 
+  test("the test command repeats each failure before its table, and its last line counts it", () => {
+    const fixture = join("tests", "fixtures", "test_command", "one_failure_test.ts");
+    const result = spawnSync(process.execPath, ["scripts/test.mjs", "--quick", fixture], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...env(), WFS_SKIP_BUILD: "1" },
+    });
+    assert.equal(result.status, 1, `a failing test must fail the test command:\n${result.stdout}\n${result.stderr}`);
+    const out = result.stdout.trimEnd().split("\n");
+    assert.equal(out.at(-1), "1 passed, 1 failed");
+    const recap = out.slice(out.indexOf("failures (1), repeated from above:"));
+    assert.ok(recap.length > 1, `no recap of the failure in:\n${result.stdout}`);
+    assert.match(recap[1], /^host ! tests\/fixtures\/test_command\/one_failure_test\.ts: FAIL\s+"fails on purpose"$/);
+    assert.ok(recap.some((line) => line.includes("the fixture's deliberate failure")), recap.join("\n"));
+    assert.ok(recap.some((line) => line.includes("one_failure_test.ts:9:")), "the recap keeps the stack's file:line");
+  });
+
   if (deno) {
     test("`deno task start` runs the examples worker", () => {
       const result = shell("deno task start", root, dirname(deno.bin));
