@@ -81,7 +81,12 @@ const seconds = (performance.now() - started) / 1000;
 
 // 4. Report: the failures again (interleaved runtimes and CI logs that keep only the end would
 // hide them), a table per runtime, then the summary line, last.
-const recaps = results.flatMap((result) => failureBlocks(result.stdout).map((block) => ({ result, block })));
+// A runtime that crashed or timed out printed no FAIL block for what went wrong: repeat its last
+// lines of output instead.
+const recaps = results.flatMap((result) => [
+  ...failureBlocks(result.stdout).map((block) => ({ result, block })),
+  ...(result.problem ? [{ result, block: [`${result.problem}; its last lines:`, ...lastLines(result.output, 20)] }] : []),
+]);
 if (recaps.length) {
   console.log(`\nfailures (${recaps.length}), repeated from above:`);
   for (const { result, block } of recaps) {
@@ -128,8 +133,9 @@ function runOne(runtime) {
     const child = spawn(bin, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     children.add(child);
     let stdout = "";
-    const out = lines(prefix, process.stdout, (text) => (stdout += text));
-    const err = lines(prefix, process.stderr, () => {});
+    let output = ""; // stdout and stderr as they came, for the recap of a crash
+    const out = lines(prefix, process.stdout, (text) => ((stdout += text), (output += text)));
+    const err = lines(prefix, process.stderr, (text) => (output += text));
     child.stdout.on("data", out.write);
     child.stderr.on("data", err.write);
 
@@ -147,7 +153,7 @@ function runOne(runtime) {
       children.delete(child);
       out.end();
       err.end();
-      const result = { runtime, stdout, passed: 0, failed: 0, skipped: 0, seconds: (performance.now() - begin) / 1000 };
+      const result = { runtime, stdout, output, passed: 0, failed: 0, skipped: 0, seconds: (performance.now() - begin) / 1000 };
       const totals = parseTotals(stdout);
       if (totals) {
         result.passed = totals.passed;
@@ -196,6 +202,12 @@ function failureBlocks(text) {
     }
   }
   return blocks;
+}
+
+function lastLines(text, count) {
+  // deno-lint-ignore no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
+  return plain.split("\n").filter((line) => line.trim() !== "").slice(-count);
 }
 
 // The last totals block uvu printed (exec() prints one, at the end).

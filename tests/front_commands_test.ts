@@ -105,14 +105,16 @@ if (registered) {
     assert.equal(tasks.test, ["deno", ...argv].join(" "), "scripts/test.mjs starts Deno's suite exactly as `deno task test` does");
   });
 
-  test("the test command repeats each failure before its table, and its last line counts it", () => {
-    const fixture = join("tests", "fixtures", "test_command", "one_failure_test.ts");
-    const result = spawnSync(process.execPath, ["scripts/test.mjs", "--quick", fixture], {
+  const testCommand = (fixture: string) =>
+    spawnSync(process.execPath, ["scripts/test.mjs", "--quick", join("tests", "fixtures", "test_command", fixture)], {
       cwd: root,
       encoding: "utf8",
       timeout: 120_000,
       env: { ...env(), WFS_SKIP_BUILD: "1" },
     });
+
+  test("the test command repeats each failure before its table, and its last line counts it", () => {
+    const result = testCommand("one_failure_test.ts");
     assert.equal(result.status, 1, `a failing test must fail the test command:\n${result.stdout}\n${result.stderr}`);
     const out = result.stdout.trimEnd().split("\n");
     assert.equal(out.at(-1), "1 passed, 1 failed");
@@ -121,6 +123,16 @@ if (registered) {
     assert.match(recap[1], /^host ! tests\/fixtures\/test_command\/one_failure_test\.ts: FAIL\s+"fails on purpose"$/);
     assert.ok(recap.some((line) => line.includes("the fixture's deliberate failure")), recap.join("\n"));
     assert.ok(recap.some((line) => line.includes("one_failure_test.ts:9:")), "the recap keeps the stack's file:line");
+  });
+
+  test("the test command counts a runtime that crashed as a failure and repeats its last lines", () => {
+    const result = testCommand("crashes_test.ts");
+    assert.equal(result.status, 1, `a crashed runtime must fail the test command:\n${result.stdout}\n${result.stderr}`);
+    const out = result.stdout.trimEnd().split("\n");
+    assert.equal(out.at(-1), "0 passed, 1 failed");
+    const recap = out.slice(out.indexOf("failures (1), repeated from above:"));
+    assert.match(recap[1] ?? "", /^host ! crashed \(exit code 3\), printed no totals; its last lines:$/, result.stdout);
+    assert.ok(recap.some((line) => line === "host ! the fixture's last words before exiting"), recap.join("\n"));
   });
 
   if (deno) {
