@@ -80,9 +80,8 @@ await Promise.all(Array.from({ length: Math.min(options.jobs, runtimes.length) }
 const seconds = (performance.now() - started) / 1000;
 
 // 4. Report: the failures again (interleaved runtimes and CI logs that keep only the end would
-// hide them), a table per runtime, then the summary line, last.
-// A runtime that crashed or timed out printed no FAIL block for what went wrong: repeat its last
-// lines of output instead.
+// hide them; a runtime that crashed or timed out has no FAIL block, so its last lines stand for
+// one), a table per runtime, then the summary line, last.
 const recaps = results.flatMap((result) => [
   ...failureBlocks(result.stdout).map((block) => ({ result, block })),
   ...(result.problem ? [{ result, block: [`${result.problem}; its last lines:`, ...lastLines(result.output, 20)] }] : []),
@@ -185,12 +184,10 @@ function runOne(runtime) {
 // the file's name in front, cut at the next file, the totals or 30 lines.
 function failureBlocks(text) {
   const maxLines = 30;
-  // deno-lint-ignore no-control-regex
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
   const blocks = [];
   let file = "";
   let block;
-  for (const line of plain.split("\n")) {
+  for (const line of plainText(text).split("\n")) {
     if (/^tests\/\S+\.ts$/.test(line) || /^\s*Total:\s+\d+\s*$/.test(line)) {
       file = line;
       block = undefined;
@@ -205,15 +202,18 @@ function failureBlocks(text) {
 }
 
 function lastLines(text, count) {
+  return plainText(text).split("\n").filter((line) => line.trim() !== "").slice(-count);
+}
+
+/** The text without colours: uvu colours its output when FORCE_COLOR is set (see runOne). */
+function plainText(text) {
   // deno-lint-ignore no-control-regex
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
-  return plain.split("\n").filter((line) => line.trim() !== "").slice(-count);
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
 // The last totals block uvu printed (exec() prints one, at the end).
 function parseTotals(text) {
-  // deno-lint-ignore no-control-regex
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = plainText(text);
   const read = (label) => {
     const all = [...plain.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)\\s*$`, "gm"))];
     return all.length ? Number(all[all.length - 1][1]) : undefined;

@@ -105,34 +105,35 @@ if (registered) {
     assert.equal(tasks.test, ["deno", ...argv].join(" "), "scripts/test.mjs starts Deno's suite exactly as `deno task test` does");
   });
 
-  const testCommand = (fixture: string) =>
-    spawnSync(process.execPath, ["scripts/test.mjs", "--quick", join("tests", "fixtures", "test_command", fixture)], {
+  /** Runs the test command on one fixture, which must fail it; returns the recap that ends its output. */
+  const failingRun = (fixture: string) => {
+    const argv = ["scripts/test.mjs", "--quick", join("tests", "fixtures", "test_command", fixture)];
+    const result = spawnSync(process.execPath, argv, {
       cwd: root,
       encoding: "utf8",
       timeout: 120_000,
       env: { ...env(), WFS_SKIP_BUILD: "1" },
     });
+    assert.equal(result.status, 1, `${fixture} must fail the test command:\n${result.stdout}\n${result.stderr}`);
+    const out = result.stdout.trimEnd().split("\n");
+    const at = out.indexOf("failures (1), repeated from above:");
+    assert.ok(at !== -1, `no recap of the failure in:\n${result.stdout}`);
+    return { last: out.at(-1), recap: out.slice(at + 1) };
+  };
 
   test("the test command repeats each failure before its table, and its last line counts it", () => {
-    const result = testCommand("one_failure_test.ts");
-    assert.equal(result.status, 1, `a failing test must fail the test command:\n${result.stdout}\n${result.stderr}`);
-    const out = result.stdout.trimEnd().split("\n");
-    assert.equal(out.at(-1), "1 passed, 1 failed");
-    const recap = out.slice(out.indexOf("failures (1), repeated from above:"));
-    assert.ok(recap.length > 1, `no recap of the failure in:\n${result.stdout}`);
-    assert.match(recap[1], /^host ! tests\/fixtures\/test_command\/one_failure_test\.ts: FAIL\s+"fails on purpose"$/);
+    const { last, recap } = failingRun("one_failure_test.ts");
+    assert.equal(last, "1 passed, 1 failed");
+    assert.match(recap[0], /^host ! tests\/fixtures\/test_command\/one_failure_test\.ts: FAIL\s+"fails on purpose"$/);
     assert.ok(recap.some((line) => line.includes("the fixture's deliberate failure")), recap.join("\n"));
     assert.ok(recap.some((line) => line.includes("one_failure_test.ts:9:")), "the recap keeps the stack's file:line");
   });
 
   test("the test command counts a runtime that crashed as a failure and repeats its last lines", () => {
-    const result = testCommand("crashes_test.ts");
-    assert.equal(result.status, 1, `a crashed runtime must fail the test command:\n${result.stdout}\n${result.stderr}`);
-    const out = result.stdout.trimEnd().split("\n");
-    assert.equal(out.at(-1), "0 passed, 1 failed");
-    const recap = out.slice(out.indexOf("failures (1), repeated from above:"));
-    assert.match(recap[1] ?? "", /^host ! crashed \(exit code 3\), printed no totals; its last lines:$/, result.stdout);
-    assert.ok(recap.some((line) => line === "host ! the fixture's last words before exiting"), recap.join("\n"));
+    const { last, recap } = failingRun("crashes_test.ts");
+    assert.equal(last, "0 passed, 1 failed");
+    assert.equal(recap[0], "host ! crashed (exit code 3), printed no totals; its last lines:");
+    assert.ok(recap.includes("host ! the fixture's last words before exiting"), recap.join("\n"));
   });
 
   if (deno) {
