@@ -1,42 +1,13 @@
 /**
- * Errors the sandbox throws into workflow code.
- *
- * Each class carries a brand, `Symbol.for("workflow-sandbox.error.<Name>")`, on its prototype, and
- * `instanceof` and the static `is(value)` test the brand instead of the prototype chain. Two copies of
- * this package (a bundled workflow and the worker, or two realms) therefore recognise each other's
- * errors: Temporal's TypeScript SDK had to do the same after `instanceof` failed across copies
- * (temporalio/sdk-typescript#1128).
+ * Errors the sandbox throws into workflow code. Each class is branded (./error_brand.ts), so two
+ * copies of the package recognise each other's errors; the package builds them with
+ * `codedError()` (./coded_error.ts), and their constructors are for workflow and host code that
+ * builds one itself.
  *
  * @module
  */
-
-/** Brand key of one error class; `Symbol.for` is shared by every realm of the agent. */
-function brandOf(name: string): symbol {
-  return Symbol.for(`workflow-sandbox.error.${name}`);
-}
-
-/** Whether `value` carries `brand` on its prototype chain. */
-function hasBrand(value: unknown, brand: symbol): boolean {
-  return typeof value === "object" && value !== null &&
-    (value as Record<symbol, unknown>)[brand] === true;
-}
-
-/** Defines the non-enumerable `name` and brand of an error class on its prototype. */
-function brandClass(klass: { prototype: object }, name: string): void {
-  Object.defineProperty(klass.prototype, "name", { value: name, writable: true, configurable: true });
-  Object.defineProperty(klass.prototype, brandOf(name), { value: true });
-}
-
-/**
- * `instanceof` by brand for the classes below, and the ordinary prototype walk for a user subclass
- * that has no brand of its own (so `instanceof MySubclass` keeps its usual meaning).
- */
-function instanceOfBrand(klass: Function, value: unknown): boolean {
-  if (Object.hasOwn(klass, "brand")) {
-    return hasBrand(value, (klass as unknown as { brand: symbol }).brand);
-  }
-  return Function.prototype[Symbol.hasInstance].call(klass, value);
-}
+import { brandClass, hasBrand } from "./error_brand.ts";
+import { composeMessage, type ErrorCode, errorDocs } from "./coded_error.ts";
 
 /**
  * Options of {@link NondeterminismError}.
@@ -52,7 +23,12 @@ export interface NondeterminismErrorOptions extends ErrorOptions {
    * Stable code with a page in `docs/errors/`.
    * @default {"WFS_NONDETERMINISM"}
    */
-  readonly code?: string;
+  readonly code?: ErrorCode;
+  /**
+   * The fix.
+   * @default {"Make the workflow take the same decisions on replay, or version the change with workflow.patched()"}
+   */
+  readonly hint?: string;
 }
 
 /**
@@ -69,14 +45,21 @@ export interface NondeterminismErrorOptions extends ErrorOptions {
  */
 export class NondeterminismError extends Error {
   /** The brand every copy of this package recognises. */
-  static readonly brand: symbol = brandOf("NondeterminismError");
+  declare static readonly brand: symbol;
 
   /** Stable code with a page in `docs/errors/`. */
-  readonly code: string;
+  readonly code: ErrorCode;
+  /** The fix. */
+  readonly hint: string;
+  /** The address of the code's page. */
+  readonly docs: string;
 
   constructor(message: string, options: NondeterminismErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code ?? "WFS_NONDETERMINISM";
+    this.hint = options.hint ??
+      "Make the workflow take the same decisions on replay, or version the change with workflow.patched()";
+    this.docs = errorDocs(this.code);
   }
 
   /**
@@ -91,12 +74,8 @@ export class NondeterminismError extends Error {
   static is(value: unknown): value is NondeterminismError {
     return hasBrand(value, NondeterminismError.brand);
   }
-
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return instanceOfBrand(this, value);
-  }
 }
-brandClass(NondeterminismError, "NondeterminismError");
+brandClass(NondeterminismError, "error", "NondeterminismError");
 
 /**
  * Details of a {@link RestrictedWorkflowAccessError}.
@@ -126,9 +105,9 @@ export interface RestrictedWorkflowAccessErrorOptions {
 }
 
 /**
- * Workflow code reached a restricted value (python-sandbox.md §1.7). Code may catch it, as in Python:
- * the restricted access throws on every run, so a fallback is deterministic; the sandbox still reports
- * every hit so a silent fallback shows up in logs.
+ * Workflow code reached a restricted value (docs/coming-from-temporal-python.md). Code may catch
+ * it, as in Python: the restricted access throws on every run, so a fallback is deterministic; the
+ * sandbox still reports every hit so a silent fallback shows up in logs.
  *
  * @example
  * ```ts
@@ -141,32 +120,58 @@ export interface RestrictedWorkflowAccessErrorOptions {
  * ```
  */
 export class RestrictedWorkflowAccessError extends NondeterminismError {
-  /** The brand every copy of this package recognises. */
-  static override readonly brand: symbol = brandOf("RestrictedWorkflowAccessError");
-
   /** What was denied, as a qualified rule path (`globalThis.Date.now.__call__`). */
   readonly qualifiedName: string;
   /** The rule that matched (`globalThis.Date.now.__call__`, or `fs.*` for a whole module). */
   readonly rule: string | undefined;
   /** Workflow source position of the access, `file:line:col`, when the sandbox could locate it. */
   readonly location: string | undefined;
-  /** The deterministic alternative. */
-  readonly hint: string | undefined;
 
   constructor(qualifiedName: string, options: RestrictedWorkflowAccessErrorOptions = {}) {
     super(
       options.overrideMessage ?? RestrictedWorkflowAccessError.defaultMessage(qualifiedName, options),
-      { code: "WFS_RESTRICTED" },
+      { code: "WFS_RESTRICTED", hint: RestrictedWorkflowAccessError.defaultHint(options) },
     );
     this.qualifiedName = qualifiedName;
     this.rule = options.rule;
     this.location = options.location;
-    this.hint = options.hint;
   }
 
   /**
-   * The message used without `overrideMessage`: Python's default message (python-sandbox.md §1.7)
-   * adapted to say where, by which rule, and the fix.
+   * What the message says happened, without the fix: denied what, where, by which rule, why.
+   *
+   * @example
+   * ```ts
+   * import { RestrictedWorkflowAccessError } from "./errors.ts";
+   * RestrictedWorkflowAccessError.what("fs.readFileSync.__call__", { rule: "fs.*" });
+   * // "Cannot access 'fs.readFileSync.__call__' from workflow code: restricted by rule 'fs.*'"
+   * ```
+   */
+  static what(qualifiedName: string, options: RestrictedWorkflowAccessErrorOptions = {}): string {
+    const where = options.location === undefined ? "" : ` at '${options.location}'`;
+    const rule = `'${options.rule ?? qualifiedName}'`;
+    const because = options.reason === undefined ? "" : ` because ${options.reason}`;
+    return `Cannot access '${qualifiedName}' from workflow code${where}: restricted by rule ${rule}${because}`;
+  }
+
+  /**
+   * The fix the message gives: the rule's own alternative, and the escape hatches.
+   *
+   * @example
+   * ```ts
+   * import { RestrictedWorkflowAccessError } from "./errors.ts";
+   * RestrictedWorkflowAccessError.defaultHint({ hint: "Use workflow.now() instead" }).startsWith("Use workflow.now()"); // true
+   * ```
+   */
+  static defaultHint(options: RestrictedWorkflowAccessErrorOptions = {}): string {
+    const fix = options.hint === undefined ? "Do this in an activity" : options.hint.replace(/\.$/, "");
+    return `${fix}. If this code is only used deterministically, wrap it in ` +
+      `workflow.unsafe.sandboxUnrestricted() or pass its module through`;
+  }
+
+  /**
+   * The message used without `overrideMessage`: Python's default message adapted to say where, by
+   * which rule, and the fix.
    *
    * @example
    * ```ts
@@ -179,15 +184,8 @@ export class RestrictedWorkflowAccessError extends NondeterminismError {
     qualifiedName: string,
     options: RestrictedWorkflowAccessErrorOptions = {},
   ): string {
-    const where = options.location === undefined ? "" : ` at '${options.location}'`;
-    const rule = `'${options.rule ?? qualifiedName}'`;
-    const because = options.reason === undefined ? "" : ` because ${options.reason}`;
-    const fix = options.hint === undefined
-      ? "Do this in an activity"
-      : options.hint;
-    return `Cannot access '${qualifiedName}' from workflow code${where}: restricted by rule ${rule}` +
-      `${because}. ${fix}. If this code is only used deterministically, wrap it in ` +
-      `workflow.unsafe.sandboxUnrestricted() or pass its module through (WFS_RESTRICTED)`;
+    return `${RestrictedWorkflowAccessError.what(qualifiedName, options)}. ` +
+      `${RestrictedWorkflowAccessError.defaultHint(options)} (WFS_RESTRICTED)`;
   }
 
   /**
@@ -207,32 +205,56 @@ export class RestrictedWorkflowAccessError extends NondeterminismError {
     return hasBrand(value, RestrictedWorkflowAccessError.brand);
   }
 }
-brandClass(RestrictedWorkflowAccessError, "RestrictedWorkflowAccessError");
+brandClass(RestrictedWorkflowAccessError, "error", "RestrictedWorkflowAccessError");
 
 /**
  * Workflow code imported a module that is not listed as passthrough, under the import notification
- * policy `RAISE_ON_UNINTENTIONAL_PASSTHROUGH` (python-sandbox.md §2.6). The message is Python's
- * exactly (python-sandbox.md §1.7), because tests and log searches match it.
+ * policy `RAISE_ON_UNINTENTIONAL_PASSTHROUGH`. The message starts with Python's exactly, because
+ * tests and log searches match it.
  *
  * @example
  * ```ts
  * import { UnintentionalPassthroughError } from "./errors.ts";
- * new UnintentionalPassthroughError("lodash").message;
- * // "Module lodash was not intentionally passed through to the sandbox."
+ * new UnintentionalPassthroughError("lodash").message.startsWith("Module lodash was not intentionally passed through"); // true
  * ```
  */
 export class UnintentionalPassthroughError extends Error {
   /** The brand every copy of this package recognises. */
-  static readonly brand: symbol = brandOf("UnintentionalPassthroughError");
+  declare static readonly brand: symbol;
 
   /** The module id. */
   readonly qualifiedName: string;
   /** Stable code with a page in `docs/errors/`. */
-  readonly code: string = "WFS_UNINTENTIONAL_PASSTHROUGH";
+  readonly code: ErrorCode = "WFS_UNINTENTIONAL_PASSTHROUGH";
+  /** The fix. */
+  readonly hint: string = UnintentionalPassthroughError.HINT;
+  /** The address of the code's page. */
+  readonly docs: string = errorDocs("WFS_UNINTENTIONAL_PASSTHROUGH");
 
   constructor(qualifiedName: string) {
-    super(`Module ${qualifiedName} was not intentionally passed through to the sandbox.`);
+    super(composeMessage({
+      code: "WFS_UNINTENTIONAL_PASSTHROUGH",
+      message: UnintentionalPassthroughError.what(qualifiedName),
+      hint: UnintentionalPassthroughError.HINT,
+    }));
     this.qualifiedName = qualifiedName;
+  }
+
+  /** The fix the error gives. */
+  static readonly HINT = "Pass it through (SandboxRestrictions.withPassthroughModules) or import it " +
+    "inside workflow.unsafe.importsPassedThrough(), or choose another import notification policy";
+
+  /**
+   * What happened: Python's sentence, without its period.
+   *
+   * @example
+   * ```ts
+   * import { UnintentionalPassthroughError } from "./errors.ts";
+   * UnintentionalPassthroughError.what("zod"); // "Module zod was not intentionally passed through to the sandbox"
+   * ```
+   */
+  static what(qualifiedName: string): string {
+    return `Module ${qualifiedName} was not intentionally passed through to the sandbox`;
   }
 
   /**
@@ -247,9 +269,5 @@ export class UnintentionalPassthroughError extends Error {
   static is(value: unknown): value is UnintentionalPassthroughError {
     return hasBrand(value, UnintentionalPassthroughError.brand);
   }
-
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return instanceOfBrand(this, value);
-  }
 }
-brandClass(UnintentionalPassthroughError, "UnintentionalPassthroughError");
+brandClass(UnintentionalPassthroughError, "error", "UnintentionalPassthroughError");
