@@ -102,13 +102,10 @@ export async function createVmRun(): Promise<() => Promise<VmRunTimes>> {
 export async function createUrlRun(): Promise<(run: number | string) => Promise<unknown>> {
   const folder = new URL("./workflow/", import.meta.url).href;
   const hooksUrl = new URL("./_run_query_hooks.mjs", import.meta.url);
-  // Hook the way workflow-sandbox did: in-thread hooks where they work, off-thread ones otherwise.
-  if (register().mode === "registerHooks") {
-    const hooks = await import(hooksUrl.href) as { createSyncResolve(folder: string): unknown };
-    (nodeModule as unknown as { registerHooks(hooks: object): unknown }).registerHooks({ resolve: hooks.createSyncResolve(folder) });
-  } else {
-    nodeModule.register(hooksUrl, { data: { folder } });
-  }
+  // Hook the way workflow-sandbox does: in-thread hooks.
+  register();
+  const hooks = await import(hooksUrl.href) as { createSyncResolve(folder: string): unknown };
+  (nodeModule as unknown as { registerHooks(hooks: object): unknown }).registerHooks({ resolve: hooks.createSyncResolve(folder) });
   const one = async (run: number | string) => {
     const namespace = await import(`${WORKFLOW_URL}?run=${run}`) as { orderReport: (input: unknown) => Promise<string> };
     const pending = namespace.orderReport(input);

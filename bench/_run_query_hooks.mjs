@@ -1,17 +1,7 @@
 // Resolve hooks for the per-run URL baseline of bench/core_bench.ts: a module imported as
 // `entry.ts?run=7` gets `?run=7` on the modules it imports from the bench workflow's folder, so
 // every run has fresh instances of all four modules (zod and workflow-sandbox stay shared, as
-// they would be passed through). `module.register` (Node 20.6 to 22.14) loads this file on its
-// hooks thread and calls `initialize` and `resolve`; `module.registerHooks` takes
-// `createSyncResolve(folder)`.
-
-/** @type {string | undefined} */
-let folder;
-
-/** @param {{ folder: string }} data */
-export function initialize(data) {
-  folder = data.folder;
-}
+// they would be passed through). `module.registerHooks` takes `createSyncResolve(folder)`.
 
 /**
  * @param {{ url: string }} result
@@ -22,11 +12,6 @@ function withRunQuery(result, parentURL, root) {
   const at = parentURL?.indexOf("?run=") ?? -1;
   if (at < 0 || root === undefined || !result.url.startsWith(root) || result.url.includes("?")) return result;
   return { ...result, url: result.url + parentURL.slice(at) };
-}
-
-/** The asynchronous hook (module.register). */
-export async function resolve(specifier, context, next) {
-  return withRunQuery(await next(specifier, context), context.parentURL, folder);
 }
 
 /** The synchronous hook (module.registerHooks) for the bench workflow's folder. */

@@ -4,9 +4,10 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { isDeno } from "../loader/runtime.ts";
 
 const RESULT_PREFIX = "BENCH_RESULT ";
-const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+// Under Deno, process.execPath is the deno binary, which needs `run`.
 
 /** Options of {@link childCommand}. */
 export interface ChildCommandOptions {
@@ -26,8 +27,8 @@ const HEAP_FLAGS = ["--expose-gc", "--no-flush-bytecode"];
 /** The command that runs `script` with this process's runtime and flags. */
 export function childCommand(script: string | URL, args: readonly string[] = [], options: ChildCommandOptions = {}): string[] {
   const path = script instanceof URL ? fileURLToPath(script) : script;
-  if (deno) {
-    return [deno.execPath(), "run", "-A", ...(options.heapFlags ? [`--v8-flags=${HEAP_FLAGS.join(",")}`] : []), path, ...args];
+  if (isDeno) {
+    return [process.execPath, "run", "-A", ...(options.heapFlags ? [`--v8-flags=${HEAP_FLAGS.join(",")}`] : []), path, ...args];
   }
   const flags = [...process.execArgv];
   if (options.heapFlags) flags.push(...HEAP_FLAGS.filter((flag) => !flags.includes(flag)));
@@ -36,7 +37,7 @@ export function childCommand(script: string | URL, args: readonly string[] = [],
 
 /** The runtime doing nothing: `node -e 0` (or `deno eval 0`). */
 export function emptyCommand(): string[] {
-  return deno ? [deno.execPath(), "eval", "0"] : [process.execPath, "-e", "0"];
+  return isDeno ? [process.execPath, "eval", "0"] : [process.execPath, "-e", "0"];
 }
 
 /** Runs a command to completion; rejects with its stderr when it fails. */

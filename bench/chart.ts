@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import type { ChartPoint, ChartSeries } from "./_chart_child.ts";
 import { runChild } from "./_spawn.ts";
 import { bytes, us } from "./_stats.ts";
+import { runtimeName } from "../loader/runtime.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
@@ -36,8 +37,7 @@ const SERIES = [
   { key: "url", label: "module URL per run (capped at 3k runs)", color: "#bf8700", checkpoints: upTo(3000) },
 ] as const;
 
-const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
-const runtime = deno ? `Deno ${deno.version.deno}` : `Node.js ${process.version}`;
+const runtime = runtimeName;
 const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
 const cpuModel = cpus()[0]?.model?.trim() ?? "unknown CPU";
 const loadAtStart = loadavg()[0];

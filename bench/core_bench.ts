@@ -16,6 +16,7 @@ import { bytes, linearFit, median, ms, times, us } from "./_stats.ts";
 import { childCommand, emptyCommand, run, runChild } from "./_spawn.ts";
 import type { Phases } from "./_timing.ts";
 import { writeTrivialWorkflow } from "./_generated_workflows.ts";
+import { isDeno, runtimeName } from "../loader/runtime.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
@@ -24,8 +25,7 @@ const MODULE_COUNTS = [1, 4, 16];
 const WARM_STARTS = quick ? 1 : 3;
 const PROCESS_RUNS = quick ? 1 : 3;
 
-const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
-const runtime = deno ? `Deno ${deno.version.deno}` : `Node.js ${process.version}`;
+const runtime = runtimeName;
 const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
 const started = performance.now();
 const loadAtStart = loadavg()[0];
@@ -132,7 +132,7 @@ const targets = [
 
 const output = {
   runtime,
-  flags: deno ? ["run", "-A"] : process.execArgv,
+  flags: isDeno ? ["run", "-A"] : process.execArgv,
   cores,
   quick,
   loadAverage: { start: loadAtStart, end: loadavg()[0] },
@@ -200,7 +200,7 @@ if (json) {
     ` esbuild started: ${warmStarts.some((warm) => warm.esbuildLoaded) ? "yes" : "no"})`,
     `  discovery (host import of the workflow, zod already imported): ${ms(warmDiscoverMs)}`,
     `  cold start (empty transform cache): discovery ${ms(cold.discoverMs)}, new runner to prepare resolved ${ms(cold.readyMs)}`,
-    `  process time of a tiny worker minus ${deno ? "`deno eval 0`" : "`node -e 0`"}: ` +
+    `  process time of a tiny worker minus ${isDeno ? "`deno eval 0`" : "`node -e 0`"}: ` +
     `${ms(median(workerWall))} - ${ms(median(emptyWall))} = ${ms(processMs)}`,
     ``,
     `Ratios`,

@@ -23,6 +23,7 @@ import { writeRestrictionProbe } from "./_generated_workflows.ts";
 import { runChild } from "./_spawn.ts";
 import { median, us } from "./_stats.ts";
 import type { Phases } from "./_timing.ts";
+import { runtimeName } from "../loader/runtime.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
@@ -38,8 +39,7 @@ const LABELS: Record<VariantName, string> = {
   "stub": "stub decorator (Math copy, Proxy(Date))",
 };
 
-const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
-const runtime = deno ? `Deno ${deno.version.deno}` : `Node.js ${process.version}`;
+const runtime = runtimeName;
 const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
 const loadAtStart = loadavg()[0];
 const started = performance.now();

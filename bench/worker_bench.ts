@@ -16,6 +16,7 @@ import {
   type WorkflowRunner,
   WorkflowEnvironment,
 } from "../mod.ts";
+import { runtimeName } from "../loader/runtime.ts";
 
 const workflowsPath = new URL("../tests/fixtures/worker/bench/workflows.ts", import.meta.url);
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 500);
@@ -92,7 +93,7 @@ for (const [label, make] of [
   rows.push({ label, rate, bytes });
 }
 
-const runtime = "Deno" in globalThis ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}` : `Node ${process.version}`;
+const runtime = runtimeName;
 console.log(`worker bench: ${count} one-activity workflows, ${runtime}`);
 console.log("runner        workflows/s   memory per cached workflow");
 for (const row of rows) {

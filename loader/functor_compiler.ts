@@ -13,6 +13,7 @@ import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 import { compileVerbatimCommonJs } from "./verbatim_commonjs.ts";
+import { verbatimCommonJs } from "./runtime.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
 export const FUNCTOR_FORMAT = 14;
@@ -127,9 +128,7 @@ const VERBATIM_PARAMS = {
   inner: "exports, require, module, __filename, __dirname",
   dynamicImport: DYNAMIC_IMPORT,
 };
-// Deno reads the `require("...")` calls of a file and loads their targets natively
-// (loader/verbatim_commonjs.ts), so there every functor takes esbuild's form.
-const VERBATIM = !("Deno" in globalThis);
+const VERBATIM = verbatimCommonJs;
 
 /**
  * Creates the functor compiler.

@@ -1,6 +1,5 @@
 /**
- * Builds the state the hooks run with, for the current runtime. Shared by the in-thread
- * registration and the off-thread hooks module of Node 20.
+ * Builds the state the hooks run with, for the current runtime.
  * @module
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -12,17 +11,15 @@ import { createHostTransform } from "./host_transform.ts";
 import { createImportMapResolver } from "./import_map_resolver.ts";
 import { createTransformCache } from "./transform_cache.ts";
 import { createTsSettingsReader } from "./ts_settings.ts";
+import { transpilesTypeScript } from "./runtime.ts";
 
 /** Options a registration takes (see `register()`). */
 export interface HookStateOptions {
   /** Opt-in bundler-style resolution. */
   readonly bundlerResolution: boolean;
-  /** Running under Deno, which transforms TypeScript and applies deno.json itself. */
-  readonly deno: boolean;
   readonly emptyModuleUrl: string;
   /** Where esbuild and the package's own files are looked up from. */
   readonly packageUrl: string;
-  readonly cacheDir?: string;
 }
 
 /**
@@ -32,9 +29,9 @@ export interface HookStateOptions {
  * ```ts
  * import { createHookState } from "./hook_state.ts";
  * const state = createHookState({
- *   bundlerResolution: false, deno: false, emptyModuleUrl: "file:///x/empty.mjs", packageUrl: import.meta.url,
+ *   bundlerResolution: false, emptyModuleUrl: "file:///x/empty.mjs", packageUrl: import.meta.url,
  * });
- * typeof state.transformTs; // "function"
+ * typeof state.transformTs; // "function" on Node, "undefined" on Deno (it transpiles itself)
  * ```
  */
 export function createHookState(options: HookStateOptions): HookState {
@@ -53,10 +50,10 @@ export function createHookState(options: HookStateOptions): HookState {
     }
   };
   const bundler = options.bundlerResolution ? createBundlerResolver({ fileExists, isDirectory }) : undefined;
-  if (options.deno) {
+  if (transpilesTypeScript) {
     return { bundler, markerResults: new Map(), transpiled: new Map(), emptyModuleUrl: options.emptyModuleUrl };
   }
-  const cache = createTransformCache({ dir: options.cacheDir });
+  const cache = createTransformCache();
   const transform = createHostTransform({
     cache,
     loadEsbuild: createEsbuildLoader(options.packageUrl),

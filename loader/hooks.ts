@@ -1,15 +1,13 @@
 /**
  * The resolve and load hooks. They resolve, transform and wrap; they carry no passthrough policy
  * (each runner decides that per run). Factories over explicit state, never module singletons
- * (tsx: `export const resolve = createResolve(data)`), in a synchronous flavour for
- * `module.registerHooks` (Node >= 22.15, Deno) and an asynchronous one for `module.register`
- * (Node 20.6 to 22.14, whose hooks run on a separate thread).
+ * (tsx: `export const resolve = createResolve(data)`), synchronous, for `module.registerHooks`
+ * (Node >= 22.15, Deno >= 2.9).
  * @module
  */
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decodeResolveRequest } from "./resolve_marker.ts";
-import type { TsSettings } from "./ts_settings.ts";
 
 /** What the hooks need, passed in so that tests can stub it. */
 export interface HookState {
@@ -41,16 +39,11 @@ type ResolveResult = { url: string; format?: string | null; shortCircuit?: boole
 type LoadResult = { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean };
 type NextResolveSync = (specifier: string, context?: Context) => ResolveResult;
 type NextLoadSync = (url: string, context?: Context) => LoadResult;
-type NextResolveAsync = (specifier: string, context?: Context) => Promise<ResolveResult>;
-type NextLoadAsync = (url: string, context?: Context) => Promise<LoadResult>;
 
 const TS_FILE = /\.(ts|mts|cts|tsx)$/;
 
 /** Resolved to `node:path` by the synchronous hooks: `register()` requires it to prove they run. */
 export const PROBE_SPECIFIER = "workflow-sandbox-probe:hooks";
-
-/** Unused by settings-free callers; kept for the signature of `transformTs`. */
-export type { TsSettings };
 
 /**
  * Creates synchronous hooks for `module.registerHooks`.
@@ -118,42 +111,6 @@ export function createSyncHooks(state: HookState): {
         }
         return { format: "module", source: "", shortCircuit: true };
       }
-      return loadOwn(state, url) ?? next(url, context);
-    },
-  };
-}
-
-/**
- * Creates asynchronous hooks for `module.register` (Node 20.6 to 22.14).
- *
- * @example
- * ```ts
- * import { createAsyncHooks } from "./hooks.ts";
- * const hooks = createAsyncHooks({ emptyModuleUrl: "file:///empty.mjs" });
- * await hooks.resolve("node:fs", {}, async (s) => ({ url: s }));
- * ```
- */
-export function createAsyncHooks(state: HookState): {
-  resolve(specifier: string, context: Context, next: NextResolveAsync): Promise<ResolveResult>;
-  load(url: string, context: Context, next: NextLoadAsync): Promise<LoadResult>;
-} {
-  const ordinary = async (specifier: string, context: Context, next: NextResolveAsync) => {
-    const mapped = mapSpecifier(state, specifier, context);
-    try {
-      return withFormat(await next(mapped, context));
-    } catch (error) {
-      const fallback = notFound(error) ? bundlerFallback(state, mapped, context) : undefined;
-      if (fallback) return fallback;
-      throw error;
-    }
-  };
-  return {
-    async resolve(specifier, context, next) {
-      const request = decodeResolveRequest(specifier);
-      if (!request) return ordinary(specifier, context, next);
-      return { ...(await ordinary(request.specifier, { ...context, parentURL: request.parentURL }, next)), shortCircuit: true };
-    },
-    async load(url, context, next) {
       return loadOwn(state, url) ?? next(url, context);
     },
   };

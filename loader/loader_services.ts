@@ -10,6 +10,7 @@ import { createFunctorCompiler, type FunctorCompiler } from "./functor_compiler.
 import { createPackageScopes } from "./package_scope.ts";
 import { createTransformCache } from "./transform_cache.ts";
 import { createTsSettingsReader } from "./ts_settings.ts";
+import { asyncEsbuild } from "./runtime.ts";
 
 /** The loader's services for the sandbox. */
 export interface LoaderServices {
@@ -34,8 +35,7 @@ export function createLoaderServices(options: { cacheDir?: string } = {}): Loade
     compiler: createFunctorCompiler({
       cache,
       loadEsbuild: createEsbuildLoader(import.meta.url),
-      // Deno's test sanitizers would report the service the asynchronous API leaves running.
-      ...("Deno" in globalThis ? {} : { loadEsbuildAsync: createAsyncEsbuildLoader(import.meta.url) }),
+      ...(asyncEsbuild ? { loadEsbuildAsync: createAsyncEsbuildLoader(import.meta.url) } : {}),
       esbuildVersion: esbuildVersion(import.meta.url),
     }),
     tsSettings: createTsSettingsReader(),

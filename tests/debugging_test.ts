@@ -24,9 +24,9 @@ import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { isDeno } from "../loader/runtime.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const isDeno = "Deno" in globalThis;
 const WORKER = "tests/fixtures/debugging/worker.ts";
 const WORKFLOWS = new URL("./fixtures/debugging/workflows.ts", import.meta.url);
 const WORKFLOWS_PATH = fileURLToPath(WORKFLOWS);

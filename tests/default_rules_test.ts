@@ -23,6 +23,7 @@ import {
 import { CALL, canonicalModuleId, GLOBAL_ROOT, isArgumentForm, NEW, qualifiedName, type RulePath } from "../sandbox/rule_path.ts";
 import { SandboxMatcher } from "../sandbox/sandbox_matcher.ts";
 import { SandboxRestrictions } from "../sandbox/sandbox_restrictions.ts";
+import { isDeno } from "../loader/runtime.ts";
 
 const G = GLOBAL_ROOT;
 const ROOT = SandboxRestrictions.invalidModuleMembersDefault;
@@ -39,10 +40,10 @@ const ALL_ROWS: { path: RulePath }[] = [...RESTRICTED_RULES, ...ALLOWED_RULES];
 function runtimeGlobals(): string[] {
   const script = join(mkdtempSync(join(tmpdir(), "wfs-globals-")), "globals.mjs");
   writeFileSync(script, "console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis)));\n");
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const child = deno === undefined
-    ? spawnSync(process.execPath, [script], { encoding: "utf8" })
-    : spawnSync(deno.execPath(), ["run", script], { encoding: "utf8" });
+  // Under Deno, process.execPath is the deno binary, which needs `run`.
+  const child = isDeno
+    ? spawnSync(process.execPath, ["run", script], { encoding: "utf8" })
+    : spawnSync(process.execPath, [script], { encoding: "utf8" });
   rmSync(dirname(script), { recursive: true });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout);

@@ -3,9 +3,9 @@ import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { isDeno } from "../loader/runtime.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const isDeno = "Deno" in globalThis;
 
 test("the examples worker runs its three workflows and shows what the sandbox caught", () => {
   const args = isDeno ? ["run", "-A", "examples/main/worker.ts"] : ["--import", "workflow-sandbox/register", "examples/main/worker.ts"];

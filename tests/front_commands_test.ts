@@ -22,9 +22,9 @@ import { delimiter, dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { commandFor, listRuntimes } from "../scripts/runtimes.mjs";
+import { isDeno } from "../loader/runtime.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const isDeno = "Deno" in globalThis;
 const runtimes = listRuntimes();
 const real = (path: string) => {
   try {

@@ -9,6 +9,7 @@ import { createFunctorCompiler, passthroughDirective } from "../loader/functor_c
 import { createAsyncEsbuildLoader, createEsbuildLoader } from "../loader/esbuild_loader.ts";
 import { readdirSync } from "node:fs";
 import { createTransformCache } from "../loader/transform_cache.ts";
+import { verbatimCommonJs } from "../loader/runtime.ts";
 
 const settings = { compilerOptions: {}, source: undefined, key: "{}" };
 const SOURCE = [
@@ -101,7 +102,7 @@ test("a plain CommonJS .js file compiles without esbuild and without the disk ca
       esbuildVersion: "v",
     });
     const source = '"use passthrough: zod";\nexports.lazy = () => import("./lazy.js");';
-    if ("Deno" in globalThis) {
+    if (!verbatimCommonJs) {
       // Deno loads the `require("...")` targets of the files it runs: esbuild renames them there.
       assert.throws(() => compiler.compile("/app/lib/plain.js", source, "cjs", settings), /needs no transform/);
       return;

@@ -1,7 +1,7 @@
 // The hooks with a stub `next`, as tsx tests its own.
 import { test } from "uvu";
 import * as assert from "node:assert/strict";
-import { createAsyncHooks, createSyncHooks, PROBE_SPECIFIER } from "../loader/hooks.ts";
+import { createSyncHooks, PROBE_SPECIFIER } from "../loader/hooks.ts";
 import { encodeResolveRequest } from "../loader/resolve_marker.ts";
 
 const EMPTY = "file:///pkg/loader/__workflow_sandbox_empty__.mjs";
@@ -68,14 +68,14 @@ test("the probe specifier answers node:path", () => {
   assert.equal(hooks.resolve(PROBE_SPECIFIER, {}, () => assert.fail("no next")).url, "node:path");
 });
 
-test("TypeScript files are loaded as modules through the transform (async flavour too)", async () => {
-  const hooks = createAsyncHooks({ emptyModuleUrl: EMPTY, transformTs: (_path, source) => `/*t*/${source}` });
-  const resolved = await hooks.resolve("./a.ts", { parentURL: "file:///app/main.ts" }, async (s, c) => next(s, c));
+test("TypeScript files are loaded as modules through the transform", () => {
+  const hooks = createSyncHooks({ emptyModuleUrl: EMPTY, transformTs: (_path, source) => `/*t*/${source}` });
+  const resolved = hooks.resolve("./a.ts", { parentURL: "file:///app/main.ts" }, (s, c) => next(s, c));
   assert.equal(resolved.format, "module");
-  const loaded = await hooks.load(new URL("./fixtures/front_doors/counter.ts", import.meta.url).href, {}, async () =>
+  const loaded = hooks.load(new URL("./fixtures/front_doors/counter.ts", import.meta.url).href, {}, () =>
     assert.fail("TypeScript is not passed on"));
   assert.match(String(loaded.source), /^\/\*t\*\/let count = 0;/);
-  const js = await hooks.load("file:///app/a.js", {}, async () => ({ format: "module", source: "js" }));
+  const js = hooks.load("file:///app/a.js", {}, () => ({ format: "module", source: "js" }));
   assert.equal(js.source, "js");
 });
 

@@ -58,8 +58,9 @@ import {
 } from "./fixtures/restrictions/_harness.ts";
 import { mods as hostMods } from "./fixtures/restrictions/modules.ts";
 import { CounterBox } from "./fixtures/restrictions/counter_box.ts";
+import { runtimeName } from "../loader/runtime.ts";
 
-const RUNTIME = typeof (globalThis as { Deno?: unknown }).Deno === "object" ? "Deno" : `Node ${process.version}`;
+const RUNTIME = runtimeName;
 
 // Built-ins that print a deprecation or experimental warning when first loaded (measured on Node 20-26
 // and Deno 2): loaded once, muted, before any run reaches them.

@@ -12,8 +12,9 @@ import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { loadsTemporalCore } from "../loader/runtime.ts";
 
-if (!("Deno" in globalThis)) {
+if (loadsTemporalCore) {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const script = fileURLToPath(new URL("./fixtures/temporal/replay_report.ts", import.meta.url));
 

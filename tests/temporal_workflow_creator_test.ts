@@ -9,8 +9,9 @@ import * as assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadsTemporalCore } from "../loader/runtime.ts";
 
-if (!("Deno" in globalThis)) {
+if (loadsTemporalCore) {
   const { SandboxedWorkflowCreator, TEMPORAL_RESTRICTIONS } = await import("../temporal/mod.ts");
   const { WorkflowRuntime } = await import("../temporal/_workflow_runtime.ts");
   const { commandKinds, createOptions, initActivation, jobsActivation, resultOf } = await import(
@@ -160,7 +161,11 @@ if (!("Deno" in globalThis)) {
     await doomed.destroy();
     await assert.rejects(
       doomed.createWorkflow(createOptions("callsSink", "late", "run-late")),
-      /this SandboxedWorkflowCreator was destroyed/,
+      {
+        code: "WFS_WORKER_STATE",
+        message: "Cannot create a workflow (run 'run-late') as this SandboxedWorkflowCreator was destroyed. " +
+          "Create workflows before destroy(), or create a new SandboxedWorkflowCreator (WFS_WORKER_STATE)",
+      },
     );
   });
 }

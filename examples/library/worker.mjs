@@ -2,7 +2,7 @@
 // (here Worker.create, which imports workflows.ts) registers them. This file and its static
 // imports load before that, so they are JavaScript; everything the worker loads later can be
 // TypeScript.
-import { ensureRegistered, Worker, WorkflowEnvironment } from "workflow-sandbox";
+import { Worker, WorkflowEnvironment } from "workflow-sandbox";
 
 const env = await WorkflowEnvironment.startLocal();
 const worker = await Worker.create(env, {
@@ -10,7 +10,7 @@ const worker = await Worker.create(env, {
   workflowsPath: new URL("./workflows.ts", import.meta.url),
   activities: { compose: async (name) => `Hello, ${name}!` },
 });
-console.log(`hooks: registered by the library on first use, no flag (${ensureRegistered().mode})`);
+console.log("hooks: registered by the library on first use, no flag");
 await worker.runUntil(async () => {
   for (const name of ["Ada", "Grace"]) {
     console.log(await env.client.executeWorkflow("greet", { id: `greet-${name}`, taskQueue: "greetings", args: [name] }));

@@ -2,9 +2,8 @@
 import { ensureRegistered, Worker, WorkflowEnvironment } from "workflow-sandbox";
 import { nextTicket } from "./tickets.ts";
 
-// The flag registered the hooks before this file loaded; this reports how.
-const { mode } = ensureRegistered();
-console.log(`hooks: ${mode === "registerHooks" ? "module.registerHooks (in-thread)" : "module.register (hooks thread)"}`);
+// The flag registered the hooks (module.registerHooks, in-thread) before this file loaded.
+console.log(`hooks: module.registerHooks (in-thread), ${ensureRegistered().bundlerResolution ? "bundler" : "native"} resolution`);
 
 const env = await WorkflowEnvironment.startTimeSkipping();
 const worker = await Worker.create(env, {

@@ -1,0 +1,186 @@
+/**
+ * What the runtime this process runs on can do: the one place that looks at `globalThis.Deno`,
+ * `process.versions` or a built-in's shape. Every other file asks here, by capability, never
+ * inline (tsx keeps its runtime checks the same way, in `utils/node-features.ts`:
+ * https://github.com/privatenumber/tsx/blob/master/src/utils/node-features.ts).
+ * tests/runtime_test.ts fails when another file of the package inspects the runtime itself.
+ *
+ * Supported: Node.js 22.15 and later (the first 22.x with in-thread `module.registerHooks`,
+ * https://nodejs.org/api/module.html#moduleregisterhooksoptions) and Deno 2.9 and later.
+ * @module
+ */
+import * as nodeModule from "node:module";
+import process from "node:process";
+import { codedError } from "../sandbox/coded_error.ts";
+
+type DenoGlobal = { version: { deno: string } };
+const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+
+/** The lowest supported versions, as `[major, minor, patch]`. */
+export const RUNTIME_FLOOR = Object.freeze({
+  node: Object.freeze([22, 15, 0] as const),
+  deno: Object.freeze([2, 9, 0] as const),
+});
+
+/** Whether this process is Deno (which also answers `process.versions.node`, for compatibility). */
+export const isDeno: boolean = deno !== undefined;
+
+/** Deno's version (`"2.9.6"`), or undefined on Node. */
+export const denoVersion: string | undefined = deno?.version.deno;
+
+/** Node's version without the `v` (`"24.21.0"`); on Deno, the Node version it emulates. */
+export const nodeVersion: string = process.versions.node;
+
+/** The runtime and its version as a person reads it: `"Node.js v24.21.0"`, `"Deno 2.9.6"`. */
+export const runtimeName: string = isDeno ? `Deno ${denoVersion}` : `Node.js v${nodeVersion}`;
+
+/** `module.registerHooks`: in-thread, synchronous resolve and load hooks (Node 22.15+, Deno 2.9+). */
+export const registerHooks: ((hooks: object) => { deregister(): void }) | undefined =
+  (nodeModule as { registerHooks?: (hooks: object) => { deregister(): void } }).registerHooks;
+
+/**
+ * Plain CommonJS files can be compiled verbatim (Node's own wrapper parameters, no esbuild). Deno
+ * reads the `require()` calls of a file it loads and loads their targets natively
+ * (loader/verbatim_commonjs.ts), so there every functor takes esbuild's form.
+ */
+export const verbatimCommonJs: boolean = !isDeno;
+
+/**
+ * esbuild's asynchronous API may be used: Deno's test sanitizers report the service it leaves
+ * running, so on Deno only the synchronous API is used.
+ */
+export const asyncEsbuild: boolean = !isDeno;
+
+/**
+ * The runtime transpiles TypeScript itself (Deno): the sandbox compiles exactly what it would run,
+ * and applies no import map of its own (deno.json applies natively).
+ */
+export const transpilesTypeScript: boolean = isDeno;
+
+/**
+ * Stack positions of a file below `node_modules` are mapped through its source map. Deno treats
+ * such files as npm package code and does not map them (measured with Deno 2.9 and
+ * `nodeModulesDir`), so on Deno caches live in the user's cache folder.
+ */
+export const mapsNodeModulesSources: boolean = !isDeno;
+
+/**
+ * `process.setSourceMapsEnabled(true)` is how stack positions get mapped (Node). Deno always maps
+ * the modules it loaded, and the call switches it to Node's map cache, which knows none of them.
+ */
+export const needsSourceMapsSwitch: boolean = !isDeno;
+
+/**
+ * Functor files are loaded with `import()` rather than `require()`: Deno maps stack positions only
+ * for modules it loaded through its module graph (a computed `require()` is not).
+ */
+export const loadsFunctorsByImport: boolean = isDeno;
+
+/** Temporal's native core (`@temporalio/core-bridge`) loads: Node only. */
+export const loadsTemporalCore: boolean = !isDeno;
+
+/** Whether this module is the program's entry point, where the runtime says so (`import.meta.main`, Deno). */
+export function isMainModule(meta: ImportMeta): boolean {
+  return isDeno && (meta as { main?: boolean }).main === true;
+}
+
+/** An id of the runtime's TypeScript transpiler, part of the cache key of what it produced. */
+export const runtimeTranspilerId: string = isDeno ? `deno@${denoVersion}` : `node@${nodeVersion}`;
+
+/**
+ * Compares dotted versions: negative, zero or positive as `a` is below, equal to or above `b`.
+ *
+ * @example
+ * ```ts
+ * import { compareVersions } from "./runtime.ts";
+ * compareVersions("22.14.0", [22, 15, 0]) < 0; // true
+ * ```
+ */
+export function compareVersions(a: string, b: readonly number[]): number {
+  const parts = a.replace(/^v/, "").split(/[.-]/).map((part) => Number.parseInt(part, 10));
+  for (let index = 0; index < b.length; index++) {
+    const difference = (Number.isFinite(parts[index]) ? parts[index]! : 0) - b[index]!;
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/**
+ * Whether `version` of `runtime` is at or above the floor.
+ *
+ * @example
+ * ```ts
+ * import { meetsFloor } from "./runtime.ts";
+ * meetsFloor("node", "20.20.2"); // false
+ * meetsFloor("deno", "2.9.6"); // true
+ * ```
+ */
+export function meetsFloor(runtime: "node" | "deno", version: string): boolean {
+  return compareVersions(version, RUNTIME_FLOOR[runtime]) >= 0;
+}
+
+/**
+ * The runtime facts the floor is checked against (this process's by default).
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeFacts } from "./runtime.ts";
+ * const node20: RuntimeFacts = { kind: "node", version: "20.20.2", hasRegisterHooks: false };
+ * ```
+ */
+export interface RuntimeFacts {
+  readonly kind: "node" | "deno";
+  /** Without the `v`. */
+  readonly version: string;
+  /** Whether `module.registerHooks` exists. */
+  readonly hasRegisterHooks: boolean;
+}
+
+const CURRENT: RuntimeFacts = {
+  kind: isDeno ? "deno" : "node",
+  version: isDeno ? denoVersion! : nodeVersion,
+  hasRegisterHooks: registerHooks !== undefined,
+};
+
+/**
+ * The `WFS_UNSUPPORTED_RUNTIME` error for a runtime below the floor, naming its version and the
+ * floor; undefined for a supported one.
+ *
+ * @example
+ * ```ts
+ * import { unsupportedRuntime } from "./runtime.ts";
+ * unsupportedRuntime({ kind: "node", version: "20.20.2", hasRegisterHooks: false })?.code; // "WFS_UNSUPPORTED_RUNTIME"
+ * unsupportedRuntime({ kind: "deno", version: "2.9.6", hasRegisterHooks: true }); // undefined
+ * ```
+ */
+export function unsupportedRuntime(facts: RuntimeFacts = CURRENT): Error | undefined {
+  const aboveFloor = meetsFloor(facts.kind, facts.version);
+  if (aboveFloor && facts.hasRegisterHooks) return undefined;
+  const name = facts.kind === "deno" ? "Deno" : "Node.js";
+  const shown = facts.kind === "deno" ? `Deno ${facts.version}` : `Node.js v${facts.version}`;
+  const floor = RUNTIME_FLOOR[facts.kind].join(".");
+  return codedError(Error, {
+    code: "WFS_UNSUPPORTED_RUNTIME",
+    message: `workflow-sandbox needs ${name} ${floor} or later, and this is ${shown}` +
+      (aboveFloor ? ", which has no module.registerHooks() to load workflow code with" : ""),
+    hint: facts.kind === "deno"
+      ? "Upgrade Deno ('deno upgrade'); the supported versions are Deno 2.9 and later"
+      : "Upgrade Node.js to 22.15 or later (a current, active or maintenance LTS line: 22, 24 or 26). " +
+        "Node 20 reached its end of life in April 2026",
+  }, { runtime: shown, floor });
+}
+
+/**
+ * Throws {@link unsupportedRuntime}'s error on a runtime below the floor. Called by `register()`
+ * and the command line, before anything else of the package runs.
+ *
+ * @example
+ * ```ts
+ * import { assertSupportedRuntime } from "./runtime.ts";
+ * assertSupportedRuntime(); // throws on Node 20, returns on Node 22.15+ and Deno 2.9+
+ * ```
+ */
+export function assertSupportedRuntime(): void {
+  const error = unsupportedRuntime();
+  if (error) throw error;
+}
