@@ -4,6 +4,7 @@
  * then 20 to 40 ms per transform). A warm start with a full transform cache never calls this.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { createRequire } from "node:module";
 
 /** The subset of esbuild's API the loader uses. */
@@ -96,7 +97,8 @@ const flavours = () =>
 const failure = (name: string, error: unknown) => `'${name}': ${(error as Error).message.split("\n")[0]}`;
 
 const notFound = (errors: readonly string[]) =>
-  new Error(
-    `Cannot load esbuild to transform TypeScript: ${errors.join("; ")}. ` +
-      `Install one of them next to workflow-sandbox ('npm install esbuild' or 'npm install esbuild-wasm')`,
-  );
+  codedError(Error, {
+    code: "WFS_COMPILE",
+    message: `Cannot load esbuild to transform TypeScript: ${errors.join("; ")}`,
+    hint: "Install one of them next to workflow-sandbox ('npm install esbuild' or 'npm install esbuild-wasm')",
+  });

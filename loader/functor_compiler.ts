@@ -3,6 +3,7 @@
  * function, to be instantiated afresh for every workflow run (docs/design.md, "Functors").
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import Module, { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -467,17 +468,20 @@ function compileError(filePath: string, error: unknown): Error {
   if (!first) return error as Error;
   const where = first.location ? `${filePath}:${first.location.line}:${first.location.column + 1}` : filePath;
   if (/top-level await/i.test(first.text)) {
-    return Object.assign(
-      new Error(
-        `Top-level await at ${where} cannot run in the sandbox, because a sandboxed module is ` +
-          `instantiated synchronously in every run. Move the await into the workflow function, or ` +
-          `pass the module through (SandboxRestrictions.withPassthroughModules) (WFS_TOP_LEVEL_AWAIT)`,
-      ),
-      { code: "WFS_TOP_LEVEL_AWAIT", location: where },
-    );
+    return codedError(Error, {
+      code: "WFS_TOP_LEVEL_AWAIT",
+      message: `Top-level await at ${where} cannot run in the sandbox, because a sandboxed module is ` +
+        `instantiated synchronously in every run`,
+      hint: "Move the await into the workflow function, or pass the module through " +
+        "(SandboxRestrictions.withPassthroughModules)",
+      cause: error,
+    }, { location: where });
   }
-  return Object.assign(new Error(`Cannot compile ${where}: ${first.text}`), {
+  // A module that does not compile is a SyntaxError natively: so it is here.
+  return codedError(SyntaxError, {
     code: "WFS_COMPILE",
-    location: where,
-  });
+    message: `Cannot compile ${where}: ${first.text}`,
+    hint: "Fix the syntax at that position",
+    cause: error,
+  }, { location: where });
 }

@@ -5,6 +5,7 @@
  * `workflowsPath` during discovery, and passed-through modules.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { fileURLToPath } from "node:url";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { withFasterNames } from "./esbuild_helpers.ts";
@@ -73,7 +74,12 @@ export function createHostTransform(
         .errors?.[0];
       if (!first) throw error;
       const where = first.location ? `${filePath}:${first.location.line}:${first.location.column + 1}` : filePath;
-      throw new Error(`Cannot compile ${where}: ${first.text}`);
+      throw codedError(SyntaxError, {
+        code: "WFS_COMPILE",
+        message: `Cannot compile ${where}: ${first.text}`,
+        hint: "Fix the syntax at that position",
+        cause: error,
+      }, { location: where });
     }
     options.cache.write(key, format === "esm" ? "mjs" : "cjs", code);
     return code;

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { getMapMatch, getScopeMatches } from "@jspm/import-map";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -283,15 +284,18 @@ interface Match {
   readonly rest: string;
 }
 
-const ERROR_INVALID = "WFS_IMPORT_MAP_INVALID";
-const ERROR_UNSUPPORTED = "WFS_IMPORT_MAP_UNSUPPORTED";
-
+// The messages below end with their fix, as a last sentence: that sentence is the hint.
 function invalid(message: string): Error {
-  return Object.assign(new Error(`${message} (${ERROR_INVALID})`), { code: ERROR_INVALID });
+  return codedError(Error, { code: "WFS_IMPORT_MAP_INVALID", ...splitFix(message, "Fix the entry as import maps define it, as Deno applies them") });
 }
 
 function unsupported(message: string): Error {
-  return Object.assign(new Error(`${message} (${ERROR_UNSUPPORTED})`), { code: ERROR_UNSUPPORTED });
+  return codedError(Error, { code: "WFS_IMPORT_MAP_UNSUPPORTED", ...splitFix(message, "Run the project with Deno, or map the specifier to a local file") });
+}
+
+function splitFix(text: string, fallback: string): { message: string; hint: string } {
+  const at = text.search(/\. (?=[A-Z][^.]*(?:\([^)]*\))?[^.]*$)/);
+  return at < 0 ? { message: text, hint: fallback } : { message: text.slice(0, at), hint: text.slice(at + 2) };
 }
 
 /**

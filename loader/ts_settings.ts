@@ -3,6 +3,7 @@
  * tsconfig.json, or deno.json(c) `compilerOptions` under Deno conventions.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -72,11 +73,12 @@ export function createTsSettingsReader(): { forFile(filePath: string): TsSetting
 
 function settingsFrom(options: Record<string, unknown>, source: string | undefined): TsSettings {
   if (options.experimentalDecorators === true) {
-    throw new Error(
-      `'experimentalDecorators' is set in '${source}': workflow-sandbox compiles TC39 decorators ` +
-        `(the standard ones, as TypeScript 5 does without that setting) and cannot load legacy ` +
-        `decorators. Remove 'experimentalDecorators' from '${source}' (WFS_LEGACY_DECORATORS)`,
-    );
+    throw codedError(Error, {
+      code: "WFS_LEGACY_DECORATORS",
+      message: `'experimentalDecorators' is set in '${source}': workflow-sandbox compiles TC39 decorators ` +
+        `(the standard ones, as TypeScript 5 does without that setting) and cannot load legacy decorators`,
+      hint: `Remove 'experimentalDecorators' from '${source}'`,
+    });
   }
   const compilerOptions: Record<string, unknown> = {};
   for (const name of RELEVANT) if (options[name] !== undefined) compilerOptions[name] = options[name];
@@ -88,7 +90,12 @@ function parseCompilerOptions(text: string, path: string): Record<string, unknow
   try {
     json = JSON.parse(stripJsonComments(text));
   } catch (error) {
-    throw new Error(`Cannot parse '${path}': ${(error as Error).message}. Fix the JSON in that file`);
+    throw codedError(SyntaxError, {
+      code: "WFS_COMPILE",
+      message: `Cannot parse '${path}': ${(error as Error).message}`,
+      hint: "Fix the JSON in that file",
+      cause: error,
+    });
   }
   const options = json.compilerOptions;
   if (options === undefined) return path.endsWith("tsconfig.json") ? {} : undefined;

@@ -4,6 +4,7 @@
  * from it synchronously; nothing here runs a sandboxed module's body.
  * @module
  */
+import { codedError } from "./coded_error.ts";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -248,10 +249,12 @@ export class ModuleGraph {
         // A static import that cannot resolve fails the module, as natively; a dynamic one fails
         // only if the workflow reaches it.
         if (required.has(specifier)) {
-          throw Object.assign(
-            new Error(`Cannot resolve '${specifier}' imported by '${record.path}': ${(error as Error).message}`),
-            { cause: error, code: "WFS_RESOLVE" },
-          );
+          throw codedError(Error, {
+            code: "WFS_RESOLVE",
+            message: `Cannot resolve '${specifier}' imported by '${record.path}': ${(error as Error).message}`,
+            hint: "Install the package or fix the path; the sandbox resolves exactly as the runtime does",
+            cause: error,
+          });
         }
         record.depErrors.set(specifier, error);
         return;
@@ -283,7 +286,12 @@ export class ModuleGraph {
     try {
       source = readFileSync(path, "utf8");
     } catch (error) {
-      throw Object.assign(new Error(`Cannot read '${path}': ${(error as Error).message}`), { cause: error });
+      throw codedError(Error, {
+        code: "WFS_RESOLVE",
+        message: `Cannot read '${path}': ${(error as Error).message}`,
+        hint: "Check that the file exists and is readable",
+        cause: error,
+      });
     }
     const runtime = runtimeJs === undefined ? undefined : { js: runtimeJs, transpiler: RUNTIME_TRANSPILER };
     return { url, path, source, kind: path.endsWith(".json") ? "json" : this.#kindOf(path), runtime };

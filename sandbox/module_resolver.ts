@@ -4,6 +4,7 @@
  * specifiers of `loader/resolve_marker.ts`, and `require()` calls with CommonJS resolution.
  * @module
  */
+import { codedError } from "./coded_error.ts";
 import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureRegistered } from "../loader/register.ts";
@@ -31,7 +32,13 @@ export async function resolveImport(specifier: string, parentURL: string): Promi
   // remembers a specifier it resolved once and does not ask the hook again, so answers are kept.
   if (!results.has(marker)) await import(marker);
   const result = results.get(marker);
-  if (!result) throw new Error(`The resolve hook did not answer for '${specifier}' from '${parentURL}'`);
+  if (!result) {
+    throw codedError(Error, {
+      code: "WFS_INTERNAL",
+      message: `The resolve hook did not answer for '${specifier}' from '${parentURL}'`,
+      hint: "Report this bug with the whole error and your runtime's version",
+    });
+  }
   if (result.error) throw result.error;
   return normalise(result.url!);
 }

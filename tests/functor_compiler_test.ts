@@ -87,10 +87,17 @@ test("the passthrough directive is read from the directive prologue only", () =>
   assert.deepEqual(passthroughDirective('import "x";\n"use passthrough: zod";'), []);
 });
 
-test("a syntax error names the file, line and column", () => {
+test("a syntax error is a native SyntaxError naming the file, line and column, with its code and fix", () => {
   withCache((dir) => {
     const compiler = createFunctorCompiler({ cache: createTransformCache({ dir }), loadEsbuild: createEsbuildLoader(import.meta.url), esbuildVersion: "v" });
-    assert.throws(() => compiler.compile("/app/bad.ts", "const a = ;", "esm", settings), /Cannot compile \/app\/bad\.ts:1:11: /);
+    assert.throws(() => compiler.compile("/app/bad.ts", "const a = ;", "esm", settings), (error: Error & { code?: string; hint?: string; location?: string }) => {
+      assert.ok(error instanceof SyntaxError, "a SyntaxError, as natively");
+      assert.match(error.message, /^Cannot compile \/app\/bad\.ts:1:11: /);
+      assert.equal(error.code, "WFS_COMPILE");
+      assert.equal(error.location, "/app/bad.ts:1:11");
+      assert.ok(error.hint);
+      return true;
+    });
   });
 });
 
