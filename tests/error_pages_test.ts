@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ERROR_CODES } from "../sandbox/coded_error.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const pagesDir = join(root, "docs", "errors");
@@ -75,6 +76,13 @@ test("every error code has a page in docs/errors", () => {
   assert.deepEqual(where, [], `codes without a docs/errors/<CODE>.md page: ${where.join("; ")}`);
 });
 
+test("the factory's table of codes is exactly the codes of the sources, each with its page", () => {
+  const table = new Set<string>(ERROR_CODES);
+  const notInTable = [...codes.keys()].filter((code) => !table.has(code) && !isFamilyIndex(code));
+  assert.deepEqual(notInTable, [], `codes in the sources missing from ERROR_CODES (sandbox/coded_error.ts): ${notInTable.join(", ")}`);
+  for (const code of table) assert.ok(existsSync(join(pagesDir, `${code}.md`)), `${code} of ERROR_CODES has a page`);
+});
+
 test("every code page has a title naming its code, what happened, the fix and an example", () => {
   for (const page of pages.filter((name) => codes.has(name.slice(0, -3)))) {
     const code = page.slice(0, -3);
@@ -119,5 +127,10 @@ test("relative links in the error pages point at files that exist", () => {
     }
   }
 });
+
+/** A page naming a family of codes (WFS_STORE for WFS_STORE_*), not a code. */
+function isFamilyIndex(code: string): boolean {
+  return [...codes.keys()].some((other) => other.startsWith(`${code}_`)) && !(ERROR_CODES as readonly string[]).includes(code);
+}
 
 test.run();
