@@ -138,7 +138,7 @@ export function addHistoryStoreContract(test: Test, options: HistoryStoreContrac
       workflowTaskPending: false,
       timers: { put: [{ timerId: "1", firesAt: 9_000 }] },
     };
-    await expectCode(store.append(key("wf-1", "r1"), stale), "WFS_STORE_CONFLICT", /expected last event id 1 but it is 2.*read the history again and retry/);
+    await expectCode(store.append(key("wf-1", "r1"), stale), "WFS_STORE_CONFLICT", /expected last event id 1 but it is 2, another write landed first\. Read the history again and retry/);
     assert.deepEqual((await store.readEvents({ workflowId: "wf-1" })).map((e) => e.type), ["WorkflowExecutionStarted", "SignalReceived"]);
     assert.deepEqual(await store.listTimers(), []);
     assert.equal((await store.getExecution({ workflowId: "wf-1" }))?.workflowTaskPending, true);
@@ -412,6 +412,10 @@ async function expectCode(promise: Promise<unknown>, code: HistoryStoreErrorCode
     assert.equal(error.code, code, error.message);
     assert.match(error.message, message);
     assert.match(error.message, new RegExp(`\\(${code}\\)$`));
+    // The fix is its own field, and the message says it before the code.
+    assert.ok(typeof error.hint === "string" && error.hint.length > 0, `a hint: ${error.message}`);
+    assert.ok(error.message.endsWith(`${error.hint.replace(/\.$/, "")} (${code})`), `the message ends with the hint: ${error.message}`);
+    assert.ok(error.docs.endsWith(`/docs/errors/${code}.md`), error.docs);
     return true;
   });
 }

@@ -96,7 +96,7 @@ const NATIVE = ["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceErr
 // builds them.
 const NEW_ERROR = new RegExp(`\\bnew\\s+((?:${NATIVE.join("|")})|[A-Z][A-Za-z0-9_$]*Error)\\s*\\(`, "g");
 // `throw "text"`, `throw \`text\``, `throw { ... }`: a value without a stack, code or hint.
-const THROW_LITERAL = /\bthrow\s+(["'`{])/g;
+const THROW_LITERAL = /\bthrow\s*(["'`{])/g;
 
 function listSources(): string[] {
   const files = SOURCE_FILES.map((file) => join(root, file));
@@ -115,7 +115,7 @@ function listSources(): string[] {
 const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
 function codeOf(path: string): string {
   const loader = /\.[mc]?ts$/.test(path) ? "ts" : "js";
-  return esbuild.transformSync(readFileSync(path, "utf8"), { loader, legalComments: "none" }).code;
+  return esbuild.transformSync(readFileSync(path, "utf8"), { loader, legalComments: "none", minifyWhitespace: true }).code;
 }
 
 test("the scan reads the package's sources", () => {

@@ -9,6 +9,7 @@ import { CRASH_AFTER_ENV, createCrashInjector, PERSISTENCE_STEPS, type Persisten
 import { FileHistoryStore } from "../worker/file_history_store.ts";
 import type { HistoryStore } from "../worker/history_store.ts";
 import { MemoryHistoryStore } from "../worker/memory_history_store.ts";
+import { isDeno } from "../loader/runtime.ts";
 
 const key = { workflowId: "order-1", runId: "r1" };
 
@@ -120,7 +121,7 @@ function runChild(directory: string, crashAfter: string, from = 0, to = SCRIPT.l
   const file = fileURLToPath(import.meta.url);
   const args = [file, "--crash-child", directory, String(from), String(to)];
   // Under Deno, process.execPath is the deno binary, which needs `run`.
-  const [command, argv] = "Deno" in globalThis ? [process.execPath, ["run", "-A", ...args]] : [process.execPath, [...process.execArgv, ...args]];
+  const [command, argv] = isDeno ? [process.execPath, ["run", "-A", ...args]] : [process.execPath, [...process.execArgv, ...args]];
   const child = spawnSync(command, argv, { env: { ...process.env, [CRASH_AFTER_ENV]: crashAfter }, encoding: "utf8" });
   return { status: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
 }
@@ -191,10 +192,17 @@ test("'<step>' alone means its first occurrence, and each injector counts on its
 test("a setting naming no step fails at once, listing the steps", () => {
   assert.throws(
     () => createCrashInjector({ value: "apend" }),
-    /^Error: Cannot enable crash injection: WORKFLOW_SANDBOX_CRASH_AFTER is 'apend', which does not name a persistence step; set it to '<step>' or '<step>:<n>' with a step among 'lock', 'start', 'append',/,
+    /^Error: Cannot enable crash injection: WORKFLOW_SANDBOX_CRASH_AFTER is 'apend', which does not name a persistence step\. Set it to '<step>' or '<step>:<n>' with a step among 'lock', 'start', 'append',.*\(WFS_INVALID_OPTION\)$/,
   );
   assert.throws(() => createCrashInjector({ value: "append:x" }), /does not name a persistence step/);
-  assert.throws(() => createCrashInjector({ value: "append:0" }), /whose occurrence must be 1 or more; use 'append' or 'append:1'/);
+  assert.throws(() => createCrashInjector({ value: "apend" }), (error: unknown) => {
+    const coded = error as Error & { code?: string; hint?: string; option?: string };
+    assert.equal(coded.code, "WFS_INVALID_OPTION");
+    assert.equal(coded.option, CRASH_AFTER_ENV);
+    assert.match(coded.hint ?? "", /^Set it to '<step>' or '<step>:<n>'/);
+    return true;
+  });
+  assert.throws(() => createCrashInjector({ value: "append:0" }), /whose occurrence must be 1 or more\. Use 'append' or 'append:1' for the first time the step is reached \(WFS_INVALID_OPTION\)$/);
 });
 
 test("the setting is read from WORKFLOW_SANDBOX_CRASH_AFTER by default", () => {

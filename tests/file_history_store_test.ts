@@ -9,6 +9,7 @@ import { createCrashInjector } from "../worker/crash_injection.ts";
 import { FileHistoryStore, type FileHistoryStoreFs, type FileHistoryStoreOptions } from "../worker/file_history_store.ts";
 import { type HistoryEvent, HistoryStoreError, type NewExecution } from "../worker/history_store.ts";
 import { addHistoryStoreContract } from "./_history_store_contract.ts";
+import { isDeno } from "../loader/runtime.ts";
 
 // Child mode: hold the store's lock until killed (for the cross-process lock tests).
 if (process.argv[2] === "--hold-lock") {
@@ -62,13 +63,13 @@ async function eventIds(store: FileHistoryStore, workflowId = "wf"): Promise<num
 function selfCommand(args: string[]): [string, string[]] {
   const file = fileURLToPath(import.meta.url);
   // Under Deno, process.execPath is the deno binary, which needs `run`.
-  return "Deno" in globalThis
+  return isDeno
     ? [process.execPath, ["run", "-A", file, ...args]]
     : [process.execPath, [...process.execArgv, file, ...args]];
 }
 
 function deadPid(): number {
-  const [command, args] = "Deno" in globalThis ? [process.execPath, ["eval", "0"]] : [process.execPath, ["-e", "0"]];
+  const [command, args] = isDeno ? [process.execPath, ["eval", "0"]] : [process.execPath, ["-e", "0"]];
   const child = spawnSync(command, args);
   assert.equal(child.status, 0);
   return child.pid!;
@@ -190,7 +191,7 @@ test("damage before the last record fails to open, naming the file, the byte and
     assert.ok(error instanceof HistoryStoreError);
     assert.equal(error.code, "WFS_STORE_CORRUPT");
     assert.ok(error.message.includes(`history file '${file}' is damaged at byte`), error.message);
-    assert.match(error.message, /truncate it to \d+ bytes/);
+    assert.match(error.message, /before its last record\. Restore the file from a backup, or truncate it to \d+ bytes to keep the history before the damage \(WFS_STORE_CORRUPT\)$/);
     return true;
   });
   assert.ok(!fs.existsSync(join(directory, "lock")), "a failed open releases the lock");
@@ -204,7 +205,7 @@ test("a file with a newer format version fails to open with the upgrade fix", as
   const checksum = (await import("node:crypto")).createHash("sha256").update(header).digest("hex").slice(0, 8);
   const rest = fs.readFileSync(file, "utf8").split("\n").slice(1).join("\n");
   fs.writeFileSync(file, `${header.length} ${checksum} ${header}\n${rest}`);
-  await assert.rejects(open(directory), /has format version 2, and this workflow-sandbox reads version 1; upgrade workflow-sandbox/);
+  await assert.rejects(open(directory), /has format version 2, and this workflow-sandbox reads version 1\. Upgrade workflow-sandbox to one that reads it, or use another folder \(WFS_STORE_CORRUPT\)$/);
 });
 
 test("a history file without a whole header fails to open and is left untouched", async () => {
@@ -213,7 +214,7 @@ test("a history file without a whole header fails to open and is left untouched"
   const file = join(directory, "histories", "x-0000000000000000.history");
   const torn = "69 f459306c {\"format\":\"workflow-sandbox-hist";
   fs.writeFileSync(file, torn);
-  await assert.rejects(open(directory), /history file '.*x-0000000000000000\.history' has no header record, so it was not written by workflow-sandbox; move it out of the folder \(WFS_STORE_CORRUPT\)$/);
+  await assert.rejects(open(directory), /history file '.*x-0000000000000000\.history' has no header record, so it was not written by workflow-sandbox\. Move it out of the folder \(WFS_STORE_CORRUPT\)$/);
   assert.equal(fs.readFileSync(file, "utf8"), torn);
 });
 
@@ -263,7 +264,7 @@ test("a second process gets the lock error naming the folder and the holder's pi
       assert.ok(error instanceof HistoryStoreError);
       assert.equal(error.code, "WFS_STORE_LOCKED");
       assert.ok(error.message.includes(`Cannot open history store '${directory}': it is locked by process ${child.pid}`), error.message);
-      assert.ok(error.message.includes(`stop that worker first, or give this one another folder with the 'directory' option`));
+      assert.ok(error.message.includes(`(lock file '${join(directory, "lock")}'). Stop that worker first, or give this one another folder with the 'directory' option`), error.message);
       return true;
     });
   } finally {
@@ -327,9 +328,9 @@ test("a read-only folder fails with an error naming the folder and the fix", asy
     assert.equal(error.code, "WFS_STORE_IO");
     assert.equal(
       error.message,
-      `Cannot create lock file '${join(directory, "lock")}' of history store '${directory}': the folder is read-only or not writable by this process; ` +
-        `give the worker write access to '${directory}', or choose a writable folder with the 'directory' option ` +
-        `(EACCES: permission denied, open '${join(directory, "lock")}') (WFS_STORE_IO)`,
+      `Cannot create lock file '${join(directory, "lock")}' of history store '${directory}': the folder is read-only or not writable by this process ` +
+        `(EACCES: permission denied, open '${join(directory, "lock")}'). ` +
+        `Give the worker write access to '${directory}', or choose a writable folder with the 'directory' option (WFS_STORE_IO)`,
     );
     return true;
   });
@@ -341,7 +342,7 @@ test("a real read-only folder fails with the same error (skipped as root, who ma
   fs.mkdirSync(directory);
   fs.chmodSync(directory, 0o555);
   try {
-    await assert.rejects(open(directory), /Cannot create lock file .*: the folder is read-only or not writable by this process; give the worker write access/);
+    await assert.rejects(open(directory), /Cannot create lock file .*: the folder is read-only or not writable by this process \(.*\)\. Give the worker write access/);
   } finally {
     fs.chmodSync(directory, 0o755);
   }
@@ -436,11 +437,11 @@ test("a failed write stops further writes, and the file keeps only whole records
   await assert.rejects(store.append(key, { expectedLastEventId: 1, events: [event(2, "SignalReceived")] }), (error: unknown) => {
     assert.ok(error instanceof HistoryStoreError);
     assert.equal(error.code, "WFS_STORE_IO");
-    assert.match(error.message, /^Cannot write history file '.*wf-[0-9a-f]{16}\.history' of history store '.*': check that/);
+    assert.match(error.message, /^Cannot write history file '.*wf-[0-9a-f]{16}\.history' of history store '.*': EIO: i\/o error, fsync\. Check that '.*' is a folder on a local disk that this process can write \(WFS_STORE_IO\)$/);
     return true;
   });
   failFsync = false;
-  await assert.rejects(store.append(key, { expectedLastEventId: 1, events: [event(2, "SignalReceived")] }), /an earlier write failed.*restart the worker.*\(WFS_STORE_UNAVAILABLE\)/);
+  await assert.rejects(store.append(key, { expectedLastEventId: 1, events: [event(2, "SignalReceived")] }), /an earlier write failed and left the disk state unknown \(.*\(WFS_STORE_IO\)\)\. Fix the cause, then restart the worker to reopen the store \(WFS_STORE_UNAVAILABLE\)$/);
   assert.deepEqual(await eventIds(store), [1], "reads still answer from the last durable state");
   await store.close();
   const reopened = await open(directory);

@@ -52,6 +52,37 @@ test("methods reject instead of throwing synchronously on bad arguments", async 
   await assert.rejects(store.readEvents({ workflowId: "a", runId: 3 as never }), /the key must be/);
 });
 
+test("a store's error is a branded HistoryStoreError with its code, hint and docs page", async () => {
+  const store = new MemoryHistoryStore();
+  const error = await store.readEvents({ workflowId: "nope" }).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof HistoryStoreError);
+  assert.ok(HistoryStoreError.is(error));
+  assert.equal(error.name, "HistoryStoreError");
+  assert.equal(error.code, "WFS_STORE_NOT_FOUND");
+  assert.equal(error.hint, "Check the id, or start the workflow first");
+  assert.ok(error.docs.endsWith("/docs/errors/WFS_STORE_NOT_FOUND.md"), error.docs);
+  assert.equal(
+    String(error),
+    "HistoryStoreError: Cannot read the history of workflow 'nope': no workflow has this id. Check the id, or start the workflow first (WFS_STORE_NOT_FOUND)",
+  );
+});
+
+test("HistoryStoreError's constructor still builds one: (code, message, options), with a hint of its own or the code's", () => {
+  const cause = new Error("connection reset");
+  const plain = new HistoryStoreError("WFS_STORE_IO", "Cannot write to bucket 'histories'", { cause });
+  assert.equal(plain.message, "Cannot write to bucket 'histories' (WFS_STORE_IO)", "the message as given, then the code");
+  assert.equal(plain.code, "WFS_STORE_IO");
+  assert.equal(plain.cause, cause);
+  assert.match(plain.hint, /^Fix the cause/);
+  assert.ok(plain.docs.endsWith("/docs/errors/WFS_STORE_IO.md"), plain.docs);
+  assert.equal(plain.name, "HistoryStoreError");
+  assert.ok(HistoryStoreError.is(plain) && plain instanceof HistoryStoreError && plain instanceof Error);
+  const hinted = new HistoryStoreError("WFS_STORE_IO", "Cannot write to bucket 'histories'", { hint: "Check the credentials" });
+  assert.equal(hinted.message, "Cannot write to bucket 'histories'. Check the credentials (WFS_STORE_IO)");
+  assert.equal(hinted.hint, "Check the credentials");
+  assert.equal(HistoryStoreError.is(new Error("x (WFS_STORE_IO)")), false);
+});
+
 test("stores are isolated from each other", async () => {
   const one = new MemoryHistoryStore();
   const two = new MemoryHistoryStore();

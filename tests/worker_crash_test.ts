@@ -12,6 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { CRASH_AFTER_ENV, FileHistoryStore } from "../mod.ts";
+import { isDeno } from "../loader/runtime.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCENARIO = fileURLToPath(new URL("./fixtures/worker/crash/scenario.ts", import.meta.url));
@@ -31,8 +32,8 @@ interface ChildResult {
 
 /** The same runtime as this test: Node with its flags, or `deno run -A`. */
 function command(): [string, string[]] {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno !== undefined) return [deno.execPath(), ["run", "-A", SCENARIO]];
+  // Under Deno, process.execPath is the deno binary, which needs `run`.
+  if (isDeno) return [process.execPath, ["run", "-A", SCENARIO]];
   return [process.execPath, [...process.execArgv, SCENARIO]];
 }
 

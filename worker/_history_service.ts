@@ -6,6 +6,7 @@
  * @module
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { codedError } from "../sandbox/coded_error.ts";
 import type { ActivityOptionsData, Command } from "./_commands.ts";
 import type { Clock } from "./_clock.ts";
 import { KeyedLock } from "./_keyed_lock.ts";
@@ -205,7 +206,16 @@ export class HistoryService {
       return info;
     } catch (error) {
       if (error instanceof HistoryStoreError && error.code === "WFS_STORE_ALREADY_RUNNING") {
-        throw new WorkflowExecutionAlreadyStartedError(request.workflowId, request.workflowType, { cause: error });
+        throw codedError(
+          WorkflowExecutionAlreadyStartedError,
+          {
+            code: "WFS_ALREADY_STARTED",
+            message: WorkflowExecutionAlreadyStartedError.what(request.workflowId, request.workflowType),
+            hint: WorkflowExecutionAlreadyStartedError.HINT,
+            cause: error,
+          },
+          { workflowId: request.workflowId, workflowType: request.workflowType },
+        );
       }
       throw error;
     }
@@ -248,7 +258,12 @@ export class HistoryService {
       });
       for (const worker of this.#workers) worker.evict(info);
       for (const running of this.#running.values()) {
-        if (runKey(running.task) === runKey(info)) running.controller.abort(new Error("Workflow terminated"));
+        if (runKey(running.task) !== runKey(info)) continue;
+        running.controller.abort(codedError(Error, {
+          code: "WFS_ACTIVITY_CANCELLED",
+          message: `${describeActivity(running.task)} was interrupted: the workflow was terminated`,
+          hint: "Let the error end the activity (clean up in a finally block); its outcome is not recorded, since the workflow is closed",
+        }));
       }
     });
   }
@@ -258,13 +273,11 @@ export class HistoryService {
     if (info === undefined) throw notFound(ref);
     const worker = [...this.#workers].find((w) => w.taskQueue === info.taskQueue);
     if (worker === undefined) {
-      throw Object.assign(
-        new Error(
-          `Cannot query workflow '${ref.workflowId}': no worker of this environment polls task queue '${info.taskQueue}'; ` +
-            `start one with Worker.create(env, { taskQueue: '${info.taskQueue}', ... }).run() (WFS_NO_WORKER)`,
-        ),
-        { code: "WFS_NO_WORKER" },
-      );
+      throw codedError(Error, {
+        code: "WFS_NO_WORKER",
+        message: `Cannot query workflow '${ref.workflowId}': no worker of this environment polls task queue '${info.taskQueue}'`,
+        hint: `Start one with Worker.create(env, { taskQueue: '${info.taskQueue}', ... }).run()`,
+      });
     }
     return worker.query(info, name, args);
   }
@@ -283,8 +296,10 @@ export class HistoryService {
           if (info === undefined) throw notFound(ref);
           if (info.status !== "running") return info;
           if (this.#closed) {
-            throw Object.assign(new Error(`Cannot wait for workflow '${ref.workflowId}': the environment was torn down (WFS_ENV_CLOSED)`), {
+            throw codedError(Error, {
               code: "WFS_ENV_CLOSED",
+              message: `Cannot wait for workflow '${ref.workflowId}': the environment was torn down`,
+              hint: "Await the workflow's result before env.teardown(), or start a new environment to go on",
             });
           }
           await woken;
@@ -433,7 +448,12 @@ export class HistoryService {
     const taskLastEventId = result.lastEventId;
     if (result.status !== "running") {
       for (const running of this.#running.values()) {
-        if (runKey(running.task) === runKey(info)) running.controller.abort(new Error("Workflow closed"));
+        if (runKey(running.task) !== runKey(info)) continue;
+        running.controller.abort(codedError(Error, {
+          code: "WFS_ACTIVITY_CANCELLED",
+          message: `${describeActivity(running.task)} was interrupted: the workflow run is ${result.status}`,
+          hint: "Let the error end the activity (clean up in a finally block); its outcome is not recorded, since the workflow is closed",
+        }));
       }
       return { info: result, taskLastEventId };
     }
@@ -443,7 +463,11 @@ export class HistoryService {
       const running = this.#running.get(activityKey({ ...info, activityId }));
       if (running !== undefined) {
         running.cancelRequested = true;
-        running.controller.abort(new Error("Activity cancellation requested"));
+        running.controller.abort(codedError(Error, {
+          code: "WFS_ACTIVITY_CANCELLED",
+          message: `${describeActivity(running.task)} was cancelled: the workflow requested its cancellation`,
+          hint: "Let the error end the activity (clean up in a finally block); the workflow is told it was cancelled",
+        }));
         continue;
       }
       const task = activitiesPut.get(activityId)!;
@@ -654,11 +678,15 @@ export class HistoryService {
     const info = await this.store.getExecution(ref);
     if (info === undefined) throw notFound(ref);
     if (info.status !== "running") {
-      throw new WorkflowNotFoundError(
-        `Cannot ${action} workflow '${ref.workflowId}': its ${ref.runId ? `run '${ref.runId}'` : "latest run"} is ` +
-          `already ${info.status}; only running workflows accept it (WFS_WORKFLOW_NOT_FOUND)`,
-        ref.workflowId,
-        info.runId,
+      throw codedError(
+        WorkflowNotFoundError,
+        {
+          code: "WFS_WORKFLOW_NOT_FOUND",
+          message: `Cannot ${action} workflow '${ref.workflowId}': its ${ref.runId ? `run '${ref.runId}'` : "latest run"} is ` +
+            `already ${info.status}, and only running workflows accept it`,
+          hint: "Read its outcome with handle.result() or handle.describe() instead",
+        },
+        { workflowId: ref.workflowId, runId: info.runId },
       );
     }
     return info;
@@ -686,10 +714,18 @@ export class HistoryService {
 }
 
 function notFound(ref: ExecutionRef): WorkflowNotFoundError {
-  return new WorkflowNotFoundError(
-    `No workflow '${ref.workflowId}'${ref.runId ? ` with run '${ref.runId}'` : ""} exists in this environment's store; ` +
-      `check the id, or start it with client.startWorkflow() (WFS_WORKFLOW_NOT_FOUND)`,
-    ref.workflowId,
-    ref.runId,
+  return codedError(
+    WorkflowNotFoundError,
+    {
+      code: "WFS_WORKFLOW_NOT_FOUND",
+      message: `No workflow '${ref.workflowId}'${ref.runId ? ` with run '${ref.runId}'` : ""} exists in this environment's store`,
+      hint: "Check the id, or start it with client.startWorkflow()",
+    },
+    { workflowId: ref.workflowId, runId: ref.runId },
   );
+}
+
+/** Names an activity attempt in messages: its type, id and workflow. */
+function describeActivity(task: ActivityTask): string {
+  return `Activity '${task.activityType}' (id ${task.activityId}) of workflow '${task.workflowId}'`;
 }

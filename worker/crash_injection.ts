@@ -11,6 +11,7 @@
  */
 
 import { writeSync } from "node:fs";
+import { codedError } from "../sandbox/coded_error.ts";
 
 /**
  * The persistence steps a history store reports, with what is durable when each is reached. The
@@ -156,17 +157,19 @@ function parseCrashSetting(value: string): CrashInjector["target"] {
   const step = match?.[1];
   const steps = Object.keys(PERSISTENCE_STEPS);
   if (match === null || step === undefined || !steps.includes(step)) {
-    throw new Error(
-      `Cannot enable crash injection: ${CRASH_AFTER_ENV} is '${value}', which does not name a persistence step; ` +
-        `set it to '<step>' or '<step>:<n>' with a step among ${steps.map((s) => `'${s}'`).join(", ")}`,
-    );
+    throw codedError(Error, {
+      code: "WFS_INVALID_OPTION",
+      message: `Cannot enable crash injection: ${CRASH_AFTER_ENV} is '${value}', which does not name a persistence step`,
+      hint: `Set it to '<step>' or '<step>:<n>' with a step among ${steps.map((s) => `'${s}'`).join(", ")}`,
+    }, { option: CRASH_AFTER_ENV });
   }
   const occurrence = match[2] === undefined ? 1 : Number(match[2]);
   if (occurrence < 1) {
-    throw new Error(
-      `Cannot enable crash injection: ${CRASH_AFTER_ENV} is '${value}', whose occurrence must be 1 or more; ` +
-        `use '${step}' or '${step}:1' for the first time the step is reached`,
-    );
+    throw codedError(Error, {
+      code: "WFS_INVALID_OPTION",
+      message: `Cannot enable crash injection: ${CRASH_AFTER_ENV} is '${value}', whose occurrence must be 1 or more`,
+      hint: `Use '${step}' or '${step}:1' for the first time the step is reached`,
+    }, { option: CRASH_AFTER_ENV });
   }
   return { step: step as PersistenceStep, occurrence };
 }

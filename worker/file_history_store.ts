@@ -29,6 +29,7 @@ import { createHash } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { codedError } from "../sandbox/coded_error.ts";
 import { createCrashInjector, type CrashInjector } from "./crash_injection.ts";
 import {
   type ActivityTask,
@@ -260,12 +261,13 @@ export class FileHistoryStore implements HistoryStore {
   #checkWritable(): Promise<never> | undefined {
     if (this.#failure === undefined || this.#closed) return undefined; // a closed store reports itself
     return Promise.reject(
-      new HistoryStoreError(
-        "WFS_STORE_UNAVAILABLE",
-        `Cannot write to history store '${this.directory}': an earlier write failed and left the disk state unknown ` +
-          `(${this.#failure.message}); fix the cause, then restart the worker to reopen the store`,
-        { cause: this.#failure },
-      ),
+      codedError(HistoryStoreError, {
+        code: "WFS_STORE_UNAVAILABLE",
+        message: `Cannot write to history store '${this.directory}': an earlier write failed and left the disk state unknown ` +
+          `(${this.#failure.message})`,
+        hint: "Fix the cause, then restart the worker to reopen the store",
+        cause: this.#failure,
+      }),
     );
   }
 
@@ -277,11 +279,12 @@ export class FileHistoryStore implements HistoryStore {
     const existing = this.#files.get(workflowId);
     if (existing === undefined && this.#paths.has(this.#pathFor(workflowId))) {
       // Two ids with the same 64-bit name hash: never overwrite another workflow's history.
-      throw new HistoryStoreError(
-        "WFS_STORE_INVALID",
-        `Cannot start workflow '${workflowId}': its history file name '${this.#pathFor(workflowId)}' is taken by another workflow id; ` +
-          `start it under another id`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `Cannot start workflow '${workflowId}': its history file name '${this.#pathFor(workflowId)}' ` +
+          `is taken by another workflow id`,
+        hint: "Start it under another id",
+      });
     }
     try {
       if (existing === undefined) this.#createFile(workflowId, record);
@@ -365,11 +368,12 @@ export class FileHistoryStore implements HistoryStore {
     if (header === undefined) {
       // Checked before dropping anything: files are renamed into place only once complete, so a
       // file without a whole header was not written by this store and is left as it is.
-      throw new HistoryStoreError(
-        "WFS_STORE_CORRUPT",
-        `Cannot open history store '${this.directory}': history file '${path}' has no header record, ` +
-          `so it was not written by workflow-sandbox; move it out of the folder`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_CORRUPT",
+        message: `Cannot open history store '${this.directory}': history file '${path}' has no header record, ` +
+          `so it was not written by workflow-sandbox`,
+        hint: "Move it out of the folder",
+      });
     }
     if (tornAt !== undefined) {
       try {
@@ -391,46 +395,51 @@ export class FileHistoryStore implements HistoryStore {
     }
     const { value } = header;
     if (!isRecord(value) || value.format !== FORMAT || typeof value.workflowId !== "string") {
-      throw new HistoryStoreError(
-        "WFS_STORE_CORRUPT",
-        `Cannot open history store '${this.directory}': '${path}' is not a workflow-sandbox history file; move it out of the folder`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_CORRUPT",
+        message: `Cannot open history store '${this.directory}': '${path}' is not a workflow-sandbox history file`,
+        hint: "Move it out of the folder",
+      });
     }
     if (value.version !== VERSION) {
-      throw new HistoryStoreError(
-        "WFS_STORE_CORRUPT",
-        `Cannot open history store '${this.directory}': history file '${path}' has format version ${JSON.stringify(value.version)}, ` +
-          `and this workflow-sandbox reads version ${VERSION}; upgrade workflow-sandbox to one that reads it, or use another folder`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_CORRUPT",
+        message: `Cannot open history store '${this.directory}': history file '${path}' has format version ` +
+          `${JSON.stringify(value.version)}, and this workflow-sandbox reads version ${VERSION}`,
+        hint: "Upgrade workflow-sandbox to one that reads it, or use another folder",
+      });
     }
     const workflowId = value.workflowId;
     const other = this.#files.get(workflowId);
     if (other !== undefined) {
-      throw new HistoryStoreError(
-        "WFS_STORE_CORRUPT",
-        `Cannot open history store '${this.directory}': history files '${other}' and '${path}' both hold workflow '${workflowId}'; ` +
-          `keep one of them and move the other out of the folder`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_CORRUPT",
+        message: `Cannot open history store '${this.directory}': history files '${other}' and '${path}' ` +
+          `both hold workflow '${workflowId}'`,
+        hint: "Keep one of them and move the other out of the folder",
+      });
     }
     this.#files.set(workflowId, path);
     this.#paths.add(path);
     for (const { value: change, offset } of records.slice(1)) {
+      const unreplayable = (problem: string, cause?: unknown) =>
+        codedError(HistoryStoreError, {
+          code: "WFS_STORE_CORRUPT",
+          message: `Cannot open history store '${this.directory}': the record at byte ${offset} of history file '${path}' ` +
+            `cannot be replayed (${problem})`,
+          hint: `Restore the file from a backup, or truncate it to ${offset} bytes to keep the history before it`,
+          cause,
+        });
+      if (!isRecord(change) || (change.op !== "create" && change.op !== "append")) {
+        throw unreplayable(`unknown record ${JSON.stringify(change).slice(0, 80)}`);
+      }
+      const id = change.op === "create" ? change.execution?.workflowId : change.key?.workflowId;
+      if (id !== workflowId) throw unreplayable(`the record is for workflow '${id}', not '${workflowId}'`);
       try {
-        if (!isRecord(change) || (change.op !== "create" && change.op !== "append")) {
-          throw new Error(`unknown record ${JSON.stringify(change).slice(0, 80)}`);
-        }
-        const id = change.op === "create" ? change.execution?.workflowId : change.key?.workflowId;
-        if (id !== workflowId) throw new Error(`the record is for workflow '${id}', not '${workflowId}'`);
         if (change.op === "create") await this.#memory.createExecution(change.execution);
         else await this.#memory.append(change.key, change.batch);
       } catch (error) {
-        throw new HistoryStoreError(
-          "WFS_STORE_CORRUPT",
-          `Cannot open history store '${this.directory}': the record at byte ${offset} of history file '${path}' ` +
-            `cannot be replayed (${(error as Error).message}); restore the file from a backup, ` +
-            `or truncate it to ${offset} bytes to keep the history before it`,
-          { cause: error },
-        );
+        throw unreplayable((error as Error).message, error);
       }
     }
   }
@@ -494,12 +503,12 @@ function decodeRecords(
     if (value === undefined) {
       // One torn append holds no newline except, at most, its own last byte.
       if (end !== -1 && end < bytes.length - 1) {
-        throw new HistoryStoreError(
-          "WFS_STORE_CORRUPT",
-          `Cannot open history store '${directory}': history file '${path}' is damaged at byte ${offset} ` +
-            `(record ${records.length + 1}), before its last record; restore the file from a backup, ` +
-            `or truncate it to ${offset} bytes to keep the history before the damage`,
-        );
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_CORRUPT",
+          message: `Cannot open history store '${directory}': history file '${path}' is damaged at byte ${offset} ` +
+            `(record ${records.length + 1}), before its last record`,
+          hint: `Restore the file from a backup, or truncate it to ${offset} bytes to keep the history before the damage`,
+        });
       }
       return { records, tornAt: offset };
     }
@@ -607,11 +616,12 @@ function acquireLock(fs: FileHistoryStoreFs, directory: string, warn: (message: 
     }
     return content;
   }
-  throw new HistoryStoreError(
-    "WFS_STORE_LOCKED",
-    `Cannot open history store '${directory}': its lock file '${path}' kept changing while this process tried to take it; ` +
-      `another worker is starting on the same folder, give each worker its own folder with the 'directory' option`,
-  );
+  throw codedError(HistoryStoreError, {
+    code: "WFS_STORE_LOCKED",
+    message: `Cannot open history store '${directory}': its lock file '${path}' kept changing while this process tried to take it, ` +
+      `so another worker is starting on the same folder`,
+    hint: "Give each worker its own folder with the 'directory' option",
+  });
 }
 
 /** Removes the lock at `path` if its owner is dead, or throws `WFS_STORE_LOCKED` naming the owner. */
@@ -619,39 +629,41 @@ function removeStaleLock(fs: FileHistoryStoreFs, directory: string, path: string
   const seen = readLock(fs, path);
   if (seen === undefined) return; // vanished: retry creating it
   const owner = parseLockOwner(seen.content);
-  const fix = `stop that worker first, or give this one another folder with the 'directory' option`;
+  const fix = `Stop that worker first, or give this one another folder with the 'directory' option`;
   if (owner === undefined) {
     if (Date.now() - seen.mtimeMs < UNREADABLE_LOCK_GRACE_MS) {
-      throw new HistoryStoreError(
-        "WFS_STORE_LOCKED",
-        `Cannot open history store '${directory}': another process is creating its lock file '${path}' right now; ${fix}`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_LOCKED",
+        message: `Cannot open history store '${directory}': another process is creating its lock file '${path}' right now`,
+        hint: fix,
+      });
     }
   } else {
     const state = processState(owner);
     const since = owner.startedAt === undefined ? "" : ` since ${owner.startedAt}`;
     if (state === "this process") {
-      throw new HistoryStoreError(
-        "WFS_STORE_LOCKED",
-        `Cannot open history store '${directory}': this process (pid ${owner.pid}) already has it open (lock file '${path}'); ` +
-          `close() the other FileHistoryStore first, or share one store`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_LOCKED",
+        message: `Cannot open history store '${directory}': this process (pid ${owner.pid}) already has it open ` +
+          `(lock file '${path}')`,
+        hint: "Call close() on the other FileHistoryStore first, or share one store",
+      });
     }
     if (state === "alive") {
-      throw new HistoryStoreError(
-        "WFS_STORE_LOCKED",
-        `Cannot open history store '${directory}': it is locked by process ${owner.pid}${since} (lock file '${path}'); ${fix}; ` +
-          `if process ${owner.pid} is not a workflow-sandbox worker (its pid was reused), delete the lock file`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_LOCKED",
+        message: `Cannot open history store '${directory}': it is locked by process ${owner.pid}${since} (lock file '${path}')`,
+        hint: `${fix}; if process ${owner.pid} is not a workflow-sandbox worker (its pid was reused), delete the lock file`,
+      });
     }
     if (state !== "dead") {
-      throw new HistoryStoreError(
-        "WFS_STORE_LOCKED",
-        `Cannot open history store '${directory}': it is locked by process ${owner.pid}${
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_LOCKED",
+        message: `Cannot open history store '${directory}': it is locked by process ${owner.pid}${
           owner.hostname ? ` on host '${owner.hostname}'` : ""
-        }${since} (lock file '${path}'), which cannot be checked from here (${state}); ${fix}; ` +
-          `if that process is not running, delete the lock file`,
-      );
+        }${since} (lock file '${path}'), which cannot be checked from here (${state})`,
+        hint: `${fix}; if that process is not running, delete the lock file`,
+      });
     }
   }
   // Move the stale lock aside rather than deleting it: a rename succeeds for one process only, and
@@ -733,30 +745,35 @@ function ioError(action: string, directory: string, error: unknown): HistoryStor
   if (error instanceof HistoryStoreError) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
   const reason = (error as Error)?.message ?? String(error);
+  let what: string;
   let fix: string;
   switch (code) {
     case "EACCES":
     case "EPERM":
     case "EROFS":
-      fix = `the folder is read-only or not writable by this process; give the worker write access to '${directory}', ` +
-        `or choose a writable folder with the 'directory' option`;
+      what = `the folder is read-only or not writable by this process (${reason})`;
+      fix = `Give the worker write access to '${directory}', or choose a writable folder with the 'directory' option`;
       break;
     case "ENOSPC":
     case "EDQUOT":
-      fix = `the disk is full; free space on the disk of '${directory}'`;
+      what = `the disk is full (${reason})`;
+      fix = `Free space on the disk of '${directory}'`;
       break;
     case "ENOTDIR":
     case "EEXIST":
-      fix = `a file stands where a folder is needed; set the 'directory' option to a folder path, or move the file`;
+      what = `a file stands where a folder is needed (${reason})`;
+      fix = `Set the 'directory' option to a folder path, or move the file`;
       break;
     default:
-      fix = `check that '${directory}' is a folder on a local disk that this process can write`;
+      what = reason;
+      fix = `Check that '${directory}' is a folder on a local disk that this process can write`;
   }
-  return new HistoryStoreError(
-    "WFS_STORE_IO",
-    `${action} of history store '${directory}': ${fix} (${reason})`,
-    { cause: error },
-  );
+  return codedError(HistoryStoreError, {
+    code: "WFS_STORE_IO",
+    message: `${action} of history store '${directory}': ${what}`,
+    hint: fix,
+    cause: error,
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, any> {

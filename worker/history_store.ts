@@ -24,6 +24,8 @@
  * @module
  */
 
+import { composeMessage, errorDocs } from "../sandbox/coded_error.ts";
+import { brandClass, hasBrand } from "../sandbox/error_brand.ts";
 import type { PersistenceStep } from "./crash_injection.ts";
 
 /**
@@ -375,8 +377,44 @@ export type HistoryStoreErrorCode =
   | "WFS_STORE_UNAVAILABLE";
 
 /**
- * The one error class of history stores; `code` says which condition it is, and the message names
- * the execution, file or folder and the fix.
+ * Options of the {@linkcode HistoryStoreError} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { HistoryStoreErrorOptions } from "./history_store.ts";
+ *
+ * const options: HistoryStoreErrorOptions = { hint: "Read the history again and retry" };
+ * ```
+ */
+export interface HistoryStoreErrorOptions {
+  /** The error this one was caused by (an I/O error, a record that does not replay). */
+  cause?: unknown;
+  /**
+   * The fix, appended to the message. Without it the message is kept as given (it may already
+   * say the fix) and `hint` is the code's general fix.
+   * @default the general fix of `code`
+   */
+  hint?: string;
+}
+
+/** The general fix of each code, for an error built without its own `hint`. */
+const DEFAULT_HINTS: Readonly<Record<HistoryStoreErrorCode, string>> = {
+  WFS_STORE_CONFLICT: "Read the history again and retry from the fresh state",
+  WFS_STORE_ALREADY_RUNNING: "Wait for the running run to close or terminate it, or start the workflow under another id",
+  WFS_STORE_NOT_FOUND: "Check the workflow id and run id, or start the workflow first",
+  WFS_STORE_CLOSED_RUN: "Write to the current run (after continue-as-new, the next run), or start a new run",
+  WFS_STORE_INVALID: "Correct the arguments of the call; when the worker itself made it, report it with the message",
+  WFS_STORE_LOCKED: "Stop the process that holds the store, or give each worker its own folder with the 'directory' option",
+  WFS_STORE_IO: "Fix the cause (disk space, permissions, a folder path), then restart the worker",
+  WFS_STORE_CORRUPT: "Restore the history file from a backup, or truncate it before the damaged record",
+  WFS_STORE_UNAVAILABLE: "Fix the cause of the first failure, then reopen the store",
+};
+
+/**
+ * The one error class of history stores; `code` says which condition it is, the message names
+ * the execution, file or folder, and `hint` is the fix. Branded (../sandbox/error_brand.ts), so
+ * `instanceof` holds across two copies of the package. The stores build it with `codedError()`
+ * (../sandbox/coded_error.ts); the constructor is for another backend that builds one itself.
  *
  * @example
  * ```ts
@@ -387,20 +425,58 @@ export type HistoryStoreErrorCode =
  * try {
  *   await store.append({ workflowId: "order-42", runId: "r1" }, { expectedLastEventId: 3 });
  * } catch (error) {
- *   if (error instanceof HistoryStoreError && error.code === "WFS_STORE_NOT_FOUND") console.log(error.message);
+ *   if (error instanceof HistoryStoreError && error.code === "WFS_STORE_NOT_FOUND") console.log(error.hint);
  * }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { HistoryStoreError } from "./history_store.ts";
+ *
+ * const error = new HistoryStoreError("WFS_STORE_IO", "Cannot write to bucket 'histories'", { hint: "Check the credentials" });
+ * error.message; // "Cannot write to bucket 'histories'. Check the credentials (WFS_STORE_IO)"
  * ```
  */
 export class HistoryStoreError extends Error {
+  /** The brand every copy of this package recognises. */
+  declare static readonly brand: symbol;
+
   /** The stable code, also at the end of the message. */
   readonly code: HistoryStoreErrorCode;
+  /** The fix. */
+  readonly hint: string;
+  /** The address of the code's page, `docs/errors/<code>.md`. */
+  readonly docs: string;
 
-  constructor(code: HistoryStoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${message} (${code})`, options);
-    this.name = "HistoryStoreError";
+  /**
+   * Builds an error of `code`: the message is `message`, then `options.hint` when given, then
+   * the code, `"<message>. <hint> (<code>)"` (see the class's example).
+   */
+  constructor(code: HistoryStoreErrorCode, message: string, options: HistoryStoreErrorOptions = {}) {
+    super(
+      composeMessage({ code, message, hint: options.hint ?? "" }),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
+    this.hint = options.hint ?? DEFAULT_HINTS[code] ?? "";
+    this.docs = errorDocs(code);
+  }
+
+  /**
+   * Whether `value` is a `HistoryStoreError` from any copy of this package.
+   *
+   * @example
+   * ```ts
+   * import { HistoryStoreError } from "./history_store.ts";
+   *
+   * HistoryStoreError.is({ code: "WFS_STORE_IO" }); // false
+   * ```
+   */
+  static is(value: unknown): value is HistoryStoreError {
+    return hasBrand(value, HistoryStoreError.brand);
   }
 }
+brandClass(HistoryStoreError, "error", "HistoryStoreError");
 
 /**
  * Options of {@linkcode HistoryStore.readEvents}.

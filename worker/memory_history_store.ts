@@ -6,6 +6,7 @@
  * @module
  */
 
+import { codedError } from "../sandbox/coded_error.ts";
 import { PERSISTENCE_STEPS } from "./crash_injection.ts";
 import {
   type ActivityTask,
@@ -117,11 +118,11 @@ export class MemoryHistoryStore implements HistoryStore {
       const runs = this.#runs.get(copy.workflowId) ?? [];
       const latest = runs.at(-1);
       if (latest?.info.status === "running") {
-        throw new HistoryStoreError(
-          "WFS_STORE_ALREADY_RUNNING",
-          `${what}: its run '${latest.info.runId}' is still running; ` +
-            `wait for it to close or terminate it, or start the workflow under another id`,
-        );
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_ALREADY_RUNNING",
+          message: `${what}: its run '${latest.info.runId}' is still running`,
+          hint: "Wait for it to close or terminate it, or start the workflow under another id",
+        });
       }
       checkRunIdFree(runs, copy.runId, what);
       this.#journal?.({ op: "create", execution: copy });
@@ -140,22 +141,36 @@ export class MemoryHistoryStore implements HistoryStore {
       const run = this.#findRun(key, what, true);
       const info = run.info;
       if (info.status !== "running") {
-        throw new HistoryStoreError(
-          "WFS_STORE_CLOSED_RUN",
-          `${what}: the run is ${info.status} and accepts no more events; start a new run instead`,
-        );
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_CLOSED_RUN",
+          message: `${what}: the run is ${info.status} and accepts no more events`,
+          hint: info.nextRunId === undefined
+            ? "Start a new run instead"
+            : `Write to its next run '${info.nextRunId}' instead, or start a new run`,
+        });
       }
       const copy = jsonCopy(batch, what);
-      if (!isObject(copy)) throw invalid(`${what}: the batch must be an object, got ${typeof copy}`);
+      if (!isObject(copy)) {
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_INVALID",
+          message: `${what}: the batch must be an object, got ${typeof copy}`,
+          hint: "Pass an AppendBatch object, at least { expectedLastEventId }",
+        });
+      }
       if (copy.expectedLastEventId !== info.lastEventId) {
         if (!Number.isInteger(copy.expectedLastEventId)) {
-          throw invalid(`${what}: 'expectedLastEventId' must be an integer, got ${show(batch.expectedLastEventId)}`);
+          throw codedError(HistoryStoreError, {
+            code: "WFS_STORE_INVALID",
+            message: `${what}: 'expectedLastEventId' must be an integer, got ${show(batch.expectedLastEventId)}`,
+            hint: "Pass the last event id the writer read (the run's 'lastEventId')",
+          });
         }
-        throw new HistoryStoreError(
-          "WFS_STORE_CONFLICT",
-          `${what}: expected last event id ${copy.expectedLastEventId} but it is ${info.lastEventId}, ` +
-            `another write landed first; read the history again and retry`,
-        );
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_CONFLICT",
+          message: `${what}: expected last event id ${copy.expectedLastEventId} but it is ${info.lastEventId}, ` +
+            `another write landed first`,
+          hint: "Read the history again and retry",
+        });
       }
       const events = copy.events ?? [];
       checkEvents(events, info.lastEventId, what);
@@ -196,9 +211,12 @@ export class MemoryHistoryStore implements HistoryStore {
       const run = this.#findRun(ref, `Cannot read the history of workflow '${ref?.workflowId}'`, false);
       const after = options.afterEventId ?? 0;
       if (!Number.isInteger(after) || after < 0) {
-        throw invalid(
-          `Cannot read the history of workflow '${ref.workflowId}': 'afterEventId' must be an integer of 0 or more, got ${show(after)}`,
-        );
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_INVALID",
+          message: `Cannot read the history of workflow '${ref.workflowId}': 'afterEventId' must be an integer of 0 or more, ` +
+            `got ${show(after)}`,
+          hint: "Pass the id of the last event already read, or leave it out for the whole history",
+        });
       }
       return run.events.slice(after).map((json) => JSON.parse(json) as HistoryEvent);
     });
@@ -293,10 +311,11 @@ export class MemoryHistoryStore implements HistoryStore {
 
   #checkOpen(): void {
     if (this.#closed) {
-      throw new HistoryStoreError(
-        "WFS_STORE_UNAVAILABLE",
-        "Cannot use the history store: it is closed; open a new store (or stop using this one after close())",
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_UNAVAILABLE",
+        message: "Cannot use the history store: it is closed",
+        hint: "Open a new store (or stop using this one after close())",
+      });
     }
   }
 
@@ -311,19 +330,30 @@ export class MemoryHistoryStore implements HistoryStore {
 
   #findRun(ref: ExecutionRef, what: string, needRunId: boolean): RunState {
     if (!isObject(ref) || typeof ref.workflowId !== "string" || ((needRunId || ref.runId !== undefined) && typeof ref.runId !== "string")) {
-      throw invalid(`${what}: the key must be { workflowId: string, runId${needRunId ? "" : "?"}: string }, got ${show(ref)}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: the key must be { workflowId: string, runId${needRunId ? "" : "?"}: string }, got ${show(ref)}`,
+        hint: needRunId
+          ? "Pass the run's workflow id and run id as strings (an ExecutionInfo has both)"
+          : "Pass the workflow id as a string, and the run id as a string or not at all (for the latest run)",
+      });
     }
     const runs = this.#runs.get(ref.workflowId);
     const run = ref.runId === undefined ? runs?.at(-1) : runs?.find((r) => r.info.runId === ref.runId);
     if (run === undefined) {
-      throw new HistoryStoreError(
-        "WFS_STORE_NOT_FOUND",
-        runs === undefined
-          ? `${what}: no workflow has this id; check the id, or start the workflow first`
-          : `${what}: workflow '${ref.workflowId}' has no run '${ref.runId}' (its runs: ${
+      throw codedError(HistoryStoreError, runs === undefined
+        ? {
+          code: "WFS_STORE_NOT_FOUND",
+          message: `${what}: no workflow has this id`,
+          hint: "Check the id, or start the workflow first",
+        }
+        : {
+          code: "WFS_STORE_NOT_FOUND",
+          message: `${what}: workflow '${ref.workflowId}' has no run '${ref.runId}' (its runs: ${
             runs.map((r) => `'${r.info.runId}'`).join(", ")
-          }); use one of them, or omit runId for the latest`,
-      );
+          })`,
+          hint: needRunId ? "Use one of them" : "Use one of them, or omit runId for the latest",
+        });
     }
     return run;
   }
@@ -332,38 +362,56 @@ export class MemoryHistoryStore implements HistoryStore {
     const known = new Set(Object.keys(BATCH_FIELDS));
     for (const field of Object.keys(batch)) {
       if (!known.has(field)) {
-        throw invalid(`${what}: unknown batch field '${field}'; the fields are ${[...known].map((f) => `'${f}'`).join(", ")}`);
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_INVALID",
+          message: `${what}: unknown batch field '${field}'`,
+          hint: `Correct or remove it; the fields are ${[...known].map((f) => `'${f}'`).join(", ")}`,
+        });
       }
     }
     if (batch.workflowTaskPending !== undefined && typeof batch.workflowTaskPending !== "boolean") {
-      throw invalid(`${what}: 'workflowTaskPending' must be a boolean, got ${show(batch.workflowTaskPending)}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: 'workflowTaskPending' must be a boolean, got ${show(batch.workflowTaskPending)}`,
+        hint: "Pass true or false, or leave it out to keep the current value",
+      });
     }
     if (batch.taskFailure !== undefined && batch.taskFailure !== null) checkTaskFailure(batch.taskFailure, what);
     if (batch.step !== undefined && !Object.hasOwn(PERSISTENCE_STEPS, batch.step)) {
-      throw invalid(
-        `${what}: 'step' is ${show(batch.step)}, not a persistence step; use one of ${
-          Object.keys(PERSISTENCE_STEPS).map((s) => `'${s}'`).join(", ")
-        }`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: 'step' is ${show(batch.step)}, not a persistence step`,
+        hint: `Use one of ${Object.keys(PERSISTENCE_STEPS).map((s) => `'${s}'`).join(", ")}`,
+      });
     }
     checkPutRemove(batch.timers, "timers", "timerId", run.timers, checkTimer, what);
     checkPutRemove(batch.activities, "activities", "activityId", run.activities, checkActivity, what);
     if (batch.status !== undefined) {
       if (!CLOSED_STATUSES.has(batch.status)) {
-        throw invalid(
-          `${what}: 'status' is ${show(batch.status)}; a write can only close a run, with ${
-            [...CLOSED_STATUSES].map((s) => `'${s}'`).join(", ")
-          }`,
-        );
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_INVALID",
+          message: `${what}: 'status' is ${show(batch.status)}, but a write can only close a run`,
+          hint: `Pass one of ${[...CLOSED_STATUSES].map((s) => `'${s}'`).join(", ")}, or leave 'status' out`,
+        });
       }
       if (events.length === 0) {
-        throw invalid(`${what}: a write that closes the run (status '${batch.status}') must record its closing event`);
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_INVALID",
+          message: `${what}: the write closes the run (status '${batch.status}') but records no events`,
+          hint: "Record its closing event (such as WorkflowExecutionCompleted) in the same write",
+        });
       }
     }
     if ((batch.status === "continued-as-new") !== (batch.continueAsNew !== undefined)) {
-      throw invalid(
-        `${what}: 'status: "continued-as-new"' and 'continueAsNew' go together, so the next run starts in the same step; pass both`,
-      );
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: ${
+          batch.continueAsNew === undefined
+            ? `'status: "continued-as-new"' is given without 'continueAsNew'`
+            : `'continueAsNew' is given without 'status: "continued-as-new"'`
+        }, but the two go together, so the next run starts in the same step`,
+        hint: "Pass both in the same write",
+      });
     }
     if (batch.continueAsNew !== undefined) {
       const next = { ...batch.continueAsNew, workflowId: run.info.workflowId };
@@ -430,82 +478,174 @@ function jsonCopy<T>(value: T, what: string): T {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw invalid(`${what}: the value is not JSON-serialisable (${(error as Error).message}); convert it with the payload converter first`, error);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: the value is not JSON-serialisable (${(error as Error).message})`,
+      hint: "Convert it with the payload converter first",
+      cause: error,
+    });
   }
-  if (json === undefined) throw invalid(`${what}: the value is ${show(value)}, not an object`);
+  if (json === undefined) {
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: the value is ${show(value)}, not an object`,
+      hint: "Pass an object",
+    });
+  }
   return JSON.parse(json) as T;
 }
 
 function checkNewRun(execution: NewExecution, what: string, withWorkflowId: boolean): void {
-  if (!isObject(execution)) throw invalid(`${what}: the execution must be an object, got ${show(execution)}`);
+  if (!isObject(execution)) {
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: the execution must be an object, got ${show(execution)}`,
+      hint: "Pass { workflowId, runId, workflowType, taskQueue, events }",
+    });
+  }
   const fields = withWorkflowId ? ["workflowId", "runId", "workflowType", "taskQueue"] as const : ["runId", "workflowType", "taskQueue"] as const;
   for (const field of fields) {
     if (typeof execution[field] !== "string" || execution[field] === "") {
-      throw invalid(`${what}: '${field}' must be a non-empty string, got ${show(execution[field])}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: '${field}' must be a non-empty string, got ${show(execution[field])}`,
+        hint: `Set '${field}'`,
+      });
     }
   }
   if (execution.workflowTaskPending !== undefined && typeof execution.workflowTaskPending !== "boolean") {
-    throw invalid(`${what}: 'workflowTaskPending' must be a boolean, got ${show(execution.workflowTaskPending)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'workflowTaskPending' must be a boolean, got ${show(execution.workflowTaskPending)}`,
+      hint: "Pass true or false, or leave it out (the run then needs a workflow task)",
+    });
   }
   if (!Array.isArray(execution.events) || execution.events.length === 0) {
-    throw invalid(`${what}: 'events' must hold at least the start event, got ${show(execution.events)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'events' must hold at least the start event, got ${show(execution.events)}`,
+      hint: "Pass the run's first events, from eventId 1 (WorkflowExecutionStarted)",
+    });
   }
   checkEvents(execution.events, 0, what);
 }
 
 function checkRunIdFree(runs: RunState[], runId: string, what: string): void {
   if (runs.some((run) => run.info.runId === runId)) {
-    throw invalid(`${what}: run id '${runId}' is already used by this workflow id; give every run a new id (crypto.randomUUID())`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: run id '${runId}' is already used by this workflow id`,
+      hint: "Give every run a new id (crypto.randomUUID())",
+    });
   }
 }
 
 function checkEvents(events: unknown, lastEventId: number, what: string): asserts events is HistoryEvent[] {
-  if (!Array.isArray(events)) throw invalid(`${what}: 'events' must be an array, got ${show(events)}`);
+  if (!Array.isArray(events)) {
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'events' must be an array, got ${show(events)}`,
+      hint: "Pass the events as an array, or leave 'events' out",
+    });
+  }
   events.forEach((event: unknown, index) => {
     const expected = lastEventId + index + 1;
-    if (!isObject(event)) throw invalid(`${what}: event ${expected} must be an object, got ${show(event)}`);
+    if (!isObject(event)) {
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: event ${expected} must be an object, got ${show(event)}`,
+        hint: "Pass each event as { eventId, type, timestamp, ... }",
+      });
+    }
     if (event.eventId !== expected) {
-      throw invalid(`${what}: event ids must continue from ${lastEventId} without gaps, but event #${index + 1} of the batch has eventId ${show(event.eventId)} instead of ${expected}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: event ids must continue from ${lastEventId} without gaps, ` +
+          `but event #${index + 1} of the batch has eventId ${show(event.eventId)} instead of ${expected}`,
+        hint: "Number the events from the last event id read plus one",
+      });
     }
     if (typeof event.type !== "string" || event.type === "") {
-      throw invalid(`${what}: event ${expected} needs a non-empty string 'type', got ${show(event.type)}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: event ${expected} needs a non-empty string 'type', got ${show(event.type)}`,
+        hint: "Set the event's 'type', such as 'TimerFired'",
+      });
     }
     if (typeof event.timestamp !== "number" || !Number.isFinite(event.timestamp)) {
-      throw invalid(`${what}: event ${expected} needs a finite number 'timestamp' (ms since epoch), got ${show(event.timestamp)}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: event ${expected} needs a finite number 'timestamp' (ms since epoch), got ${show(event.timestamp)}`,
+        hint: "Set 'timestamp' to the time the event was recorded, such as Date.now()",
+      });
     }
   });
 }
 
 function checkTaskFailure(failure: TaskFailure, what: string): void {
-  if (!isObject(failure)) throw invalid(`${what}: 'taskFailure' must be an object or null, got ${show(failure)}`);
+  if (!isObject(failure)) {
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'taskFailure' must be an object or null, got ${show(failure)}`,
+      hint: "Pass { attempt, message, nextAttemptAt } to record a failure, or null to clear it",
+    });
+  }
   if (!Number.isInteger(failure.attempt) || failure.attempt < 1) {
-    throw invalid(`${what}: 'taskFailure.attempt' must be an integer of 1 or more, got ${show(failure.attempt)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'taskFailure.attempt' must be an integer of 1 or more, got ${show(failure.attempt)}`,
+      hint: "Count the failed attempts in a row from 1",
+    });
   }
   if (typeof failure.message !== "string") {
-    throw invalid(`${what}: 'taskFailure.message' must be a string, got ${show(failure.message)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'taskFailure.message' must be a string, got ${show(failure.message)}`,
+      hint: "Pass the failure's message as a string",
+    });
   }
   if (typeof failure.nextAttemptAt !== "number" || !Number.isFinite(failure.nextAttemptAt)) {
-    throw invalid(`${what}: 'taskFailure.nextAttemptAt' must be a finite number (ms since epoch), got ${show(failure.nextAttemptAt)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: 'taskFailure.nextAttemptAt' must be a finite number (ms since epoch), got ${show(failure.nextAttemptAt)}`,
+      hint: "Pass the absolute time of the next attempt, such as Date.now() + delay",
+    });
   }
 }
 
 function checkTimer(timer: TimerInput, what: string): void {
   if (typeof timer.firesAt !== "number" || !Number.isFinite(timer.firesAt)) {
-    throw invalid(`${what}: timer '${timer.timerId}' needs a finite absolute 'firesAt' (ms since epoch), got ${show(timer.firesAt)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: timer '${timer.timerId}' needs a finite absolute 'firesAt' (ms since epoch), got ${show(timer.firesAt)}`,
+      hint: "Pass the absolute deadline, such as Date.now() + durationMs",
+    });
   }
 }
 
 function checkActivity(task: ActivityTaskInput, what: string): void {
   for (const field of ["activityType", "taskQueue"] as const) {
     if (typeof task[field] !== "string" || task[field] === "") {
-      throw invalid(`${what}: activity '${task.activityId}' needs a non-empty string '${field}', got ${show(task[field])}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: activity '${task.activityId}' needs a non-empty string '${field}', got ${show(task[field])}`,
+        hint: `Set the activity's '${field}'`,
+      });
     }
   }
   if (!Number.isInteger(task.attempt) || task.attempt < 1) {
-    throw invalid(`${what}: activity '${task.activityId}' needs an integer 'attempt' of 1 or more, got ${show(task.attempt)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: activity '${task.activityId}' needs an integer 'attempt' of 1 or more, got ${show(task.attempt)}`,
+      hint: "Number the attempt about to run from 1",
+    });
   }
   if (typeof task.readyAt !== "number" || !Number.isFinite(task.readyAt)) {
-    throw invalid(`${what}: activity '${task.activityId}' needs a finite absolute 'readyAt' (ms since epoch), got ${show(task.readyAt)}`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: activity '${task.activityId}' needs a finite absolute 'readyAt' (ms since epoch), got ${show(task.readyAt)}`,
+      hint: "Pass the absolute time the attempt may start, such as Date.now()",
+    });
   }
 }
 
@@ -518,35 +658,53 @@ function checkPutRemove<T, K extends keyof T & string>(
   what: string,
 ): void {
   if (change === undefined) return;
-  if (!isObject(change)) throw invalid(`${what}: '${field}' must be { put?, remove? }, got ${show(change)}`);
+  if (!isObject(change)) {
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: '${field}' must be { put?, remove? }, got ${show(change)}`,
+      hint: `Pass '${field}' as an object with a 'put' array, a 'remove' array, or both`,
+    });
+  }
   const remove = change.remove ?? [];
   const put = change.put ?? [];
   if (!Array.isArray(remove) || !Array.isArray(put)) {
-    throw invalid(`${what}: '${field}.put' and '${field}.remove' must be arrays`);
+    throw codedError(HistoryStoreError, {
+      code: "WFS_STORE_INVALID",
+      message: `${what}: '${field}.put' and '${field}.remove' must be arrays, got ${show(put)} and ${show(remove)}`,
+      hint: "Pass arrays, or leave them out",
+    });
   }
   for (const id of remove) {
     if (!pending.has(id)) {
-      throw invalid(
-        `${what}: cannot remove ${field} ${show(id)}, which is not pending (pending: ${
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: cannot remove ${field} ${show(id)}, which is not pending (pending: ${
           [...pending.keys()].map((k) => `'${k}'`).join(", ") || "none"
-        }); remove only what this run put`,
-      );
+        })`,
+        hint: "Remove only what this run put",
+      });
     }
   }
   const seen = new Set<string>();
   for (const item of put) {
     const id = isObject(item) ? item[idField] : undefined;
     if (typeof id !== "string" || id === "") {
-      throw invalid(`${what}: every item of '${field}.put' needs a non-empty string '${idField}', got ${show(item)}`);
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: every item of '${field}.put' needs a non-empty string '${idField}', got ${show(item)}`,
+        hint: `Set '${idField}' on every item`,
+      });
     }
-    if (seen.has(id)) throw invalid(`${what}: '${field}.put' holds ${idField} '${id}' twice; put each once`);
+    if (seen.has(id)) {
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `${what}: '${field}.put' holds ${idField} '${id}' twice`,
+        hint: "Put each once",
+      });
+    }
     seen.add(id);
     checkItem(item, what);
   }
-}
-
-function invalid(message: string, cause?: unknown): HistoryStoreError {
-  return new HistoryStoreError("WFS_STORE_INVALID", message, cause === undefined ? undefined : { cause });
 }
 
 function isObject(value: unknown): value is Record<string, any> {
