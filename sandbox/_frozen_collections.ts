@@ -6,8 +6,14 @@
  * @module
  */
 
+import { codedError } from "./coded_error.ts";
+
 function refuse(kind: string): never {
-  throw new TypeError(`Cannot modify a frozen ${kind}: create a new one instead`);
+  throw codedError(TypeError, {
+    code: "WFS_INVALID_OPTION",
+    message: `Cannot modify a frozen ${kind}`,
+    hint: "Create a new one instead (the matcher and restriction methods return new objects)",
+  });
 }
 
 class FrozenSet<T> extends Set<T> {

@@ -30,6 +30,7 @@ const NativeURL = URL;
  * means adding a row here and its page.
  */
 export const ERROR_CODES = Object.freeze([
+  "WFS_ACTIVITY_CANCELLED",
   "WFS_ALREADY_STARTED",
   "WFS_CLI_USAGE",
   "WFS_COMPILE",
@@ -65,6 +66,7 @@ export const ERROR_CODES = Object.freeze([
   "WFS_STORE_NOT_FOUND",
   "WFS_STORE_UNAVAILABLE",
   "WFS_TOP_LEVEL_AWAIT",
+  "WFS_UNDECLARED_GLOBAL",
   "WFS_UNINTENTIONAL_PASSTHROUGH",
   "WFS_UNKNOWN_ACTIVITY",
   "WFS_UNKNOWN_WORKFLOW_TYPE",

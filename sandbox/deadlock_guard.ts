@@ -5,7 +5,7 @@
  * @module
  */
 import vm from "node:vm";
-import { DeadlockError } from "./deadlock_error.ts";
+import { deadlockError } from "./deadlock_error.ts";
 
 const SLOT = Symbol.for("workflow-sandbox.deadlock-guard.job");
 // Defined when the module loads, before any mutation-report snapshot: created during the first
@@ -33,7 +33,7 @@ export function runWithDeadline<T>(fn: () => T, timeoutMs: number | undefined): 
     return script.runInThisContext({ timeout: timeoutMs }) as T;
   } catch (error) {
     if ((error as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
-      throw new DeadlockError(timeoutMs, "synchronous", error);
+      throw deadlockError(timeoutMs, "synchronous", error);
     }
     throw error;
   } finally {

@@ -16,6 +16,7 @@
  */
 
 import { posix, sep, win32 } from "node:path";
+import { codedError } from "./coded_error.ts";
 import { CALL, GLOBAL_ROOT, isArgumentForm, NEW, qualifiedName, type RulePath } from "./rule_path.ts";
 import { SandboxMatcher } from "./sandbox_matcher.ts";
 
@@ -713,25 +714,34 @@ const OPERATIONS: Readonly<Record<RuleKind, readonly string[]>> = {
   warn: [CALL, NEW],
 };
 
+/** The `TypeError` of rule rows that do not make a tree. */
+function invalidRules(message: string, hint: string): TypeError {
+  return codedError(TypeError, { code: "WFS_INVALID_OPTION", message, hint });
+}
+
 /** Checks that a row's path fits its kind (the operation at the end, known argument forms). */
 function checkRule(rule: RestrictionRule): void {
   const path = rule.path;
   const last = path[path.length - 1];
   const form = last !== undefined && isArgumentForm(last) ? last : undefined;
   const operation = path[path.length - (form === undefined ? 1 : 2)];
-  const fail = (problem: string) => {
-    throw new TypeError(`Cannot build the rule tree as rule '${qualifiedName(path)}' ${problem}`);
+  const fail = (problem: string, hint: string) => {
+    throw invalidRules(`Cannot build the rule tree as rule '${qualifiedName(path)}' ${problem}`, hint);
   };
-  if (path.length < 2) fail("has no member: name a module or global and a member");
+  if (path.length < 2) fail("has no member", "Name a module or global and a member");
   if (form !== undefined && !(form in ARGUMENT_FORMS)) {
-    fail(`uses the unknown argument form '${form}': add it to ARGUMENT_FORMS`);
+    fail(`uses the unknown argument form '${form}'`, "Add it to ARGUMENT_FORMS");
   }
   const operations = OPERATIONS[rule.kind];
   if (operations.length === 0 && (form !== undefined || operation === CALL || operation === NEW)) {
-    fail(`is a '${rule.kind}' rule ending with an operation: use 'call', 'new' or 'warn'`);
+    fail(`is a '${rule.kind}' rule ending with an operation`, "Use 'call', 'new' or 'warn'");
   }
   if (operations.length > 0 && !operations.includes(operation)) {
-    fail(`is a '${rule.kind}' rule: its path must end with ${operations.map((op) => `'${op}'`).join(" or ")}`);
+    const ends = operations.map((op) => `'${op}'`).join(" or ");
+    fail(
+      `is a '${rule.kind}' rule: its path must end with ${ends}`,
+      `End the path with ${ends}, or give the row the kind its path fits`,
+    );
   }
 }
 
@@ -739,9 +749,9 @@ function toMatcher(at: Node): SandboxMatcher {
   const rule = at.rule;
   if (rule !== undefined) {
     if (at.children.size > 0) {
-      throw new TypeError(
-        `Cannot build the rule tree as rule '${qualifiedName(rule.path)}' hides the rules below it: ` +
-          "remove them or make the rule narrower",
+      throw invalidRules(
+        `Cannot build the rule tree as rule '${qualifiedName(rule.path)}' hides the rules below it`,
+        "Remove them or make the rule narrower",
       );
     }
     const onlyRuntime = rule.runtime === "run-only";
@@ -802,9 +812,7 @@ export function matcherFromRules(
       at = child;
     }
     if (at.rule !== undefined) {
-      throw new TypeError(
-        `Cannot build the rule tree as rule '${qualifiedName(rule.path)}' appears twice: keep one row`,
-      );
+      throw invalidRules(`Cannot build the rule tree as rule '${qualifiedName(rule.path)}' appears twice`, "Keep one row");
     }
     at.rule = rule;
   }
@@ -813,9 +821,9 @@ export function matcherFromRules(
     for (const name of entry.path.slice(0, -1)) at = at?.children.get(name);
     const name = entry.path[entry.path.length - 1];
     if (at?.children.get(name)?.rule !== undefined) {
-      throw new TypeError(
-        `Cannot build the rule tree as '${qualifiedName(entry.path)}' is both restricted and allowed: ` +
-          "keep one row",
+      throw invalidRules(
+        `Cannot build the rule tree as '${qualifiedName(entry.path)}' is both restricted and allowed`,
+        "Keep one row",
       );
     }
     at?.allowed.add(name);

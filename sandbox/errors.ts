@@ -222,6 +222,10 @@ export class UnintentionalPassthroughError extends Error {
   /** The brand every copy of this package recognises. */
   declare static readonly brand: symbol;
 
+  /** The fix the error gives. */
+  static readonly HINT = "Pass it through (SandboxRestrictions.withPassthroughModules) or import it " +
+    "inside workflow.unsafe.importsPassedThrough(), or choose another import notification policy";
+
   /** The module id. */
   readonly qualifiedName: string;
   /** Stable code with a page in `docs/errors/`. */
@@ -239,10 +243,6 @@ export class UnintentionalPassthroughError extends Error {
     }));
     this.qualifiedName = qualifiedName;
   }
-
-  /** The fix the error gives. */
-  static readonly HINT = "Pass it through (SandboxRestrictions.withPassthroughModules) or import it " +
-    "inside workflow.unsafe.importsPassedThrough(), or choose another import notification policy";
 
   /**
    * What happened: Python's sentence, without its period.

@@ -6,6 +6,7 @@
  * the run. Values are the host's own objects unless the run's restrictions replace them.
  * @module
  */
+import { codedError } from "./coded_error.ts";
 import { ECMASCRIPT_GLOBALS } from "./ecmascript_globals.ts";
 import {
   create,
@@ -179,7 +180,14 @@ function layerWithShared(shared: SharedGlobals, overrideNames: readonly string[]
   const sharedNames = Object.keys(shared.descriptors);
   const layer = create(layerWithout([...overrideNames, ...sharedNames])) as object;
   for (const name of sharedNames) {
-    if (CONSTANT_INDEX.has(name)) throw new Error(`A shared global cannot be an ECMAScript global: '${name}'`);
+    if (CONSTANT_INDEX.has(name)) {
+      throw codedError(Error, {
+        code: "WFS_INTERNAL",
+        message: `A shared global cannot be an ECMAScript global: '${name}'`,
+        hint: "Pass ECMAScript globals as per-run overrides (createPerRunGlobal's first argument), not as shared " +
+          "globals; if the sandbox did this, report the bug with the whole error and your runtime's version",
+      });
+    }
     defineProperty(layer, name, { ...shared.descriptors[name], configurable: false });
   }
   freeze(layer);
@@ -249,7 +257,13 @@ function createStrictScope(global: Record<PropertyKey, unknown>): object {
     get: (target, key) => (key === Symbol.unscopables ? undefined : target[key]),
     // Strict code assigning a name the run does not have: a ReferenceError, as in a fresh process.
     set: (target, key, value) => {
-      if (!(key in target)) throw new ReferenceError(`${String(key)} is not defined`);
+      if (!(key in target)) {
+        throw codedError(ReferenceError, {
+          code: "WFS_UNDECLARED_GLOBAL",
+          message: `${String(key)} is not defined`,
+          hint: `Declare it (let ${String(key)}) or create the global first (globalThis.${String(key)} = ...)`,
+        });
+      }
       return reflectSet(target, key, value);
     },
   });

@@ -31,8 +31,9 @@
  * @module
  */
 
+import { codedError } from "./coded_error.ts";
 import { ARGUMENT_FORMS, findDefaultRule } from "./default_rules.ts";
-import { RestrictedWorkflowAccessError } from "./errors.ts";
+import { RestrictedWorkflowAccessError, type RestrictedWorkflowAccessErrorOptions } from "./errors.ts";
 import { CALL, canonicalModuleId, isBuiltinModule, NEW, qualifiedName, type RulePath } from "./rule_path.ts";
 import type { SandboxMatcher } from "./sandbox_matcher.ts";
 
@@ -455,7 +456,7 @@ function hit(ctx: RestrictionContext, name: string, decision: Decision): void {
     });
     return;
   }
-  const error = new RestrictedWorkflowAccessError(name, {
+  const error = restrictedAccessError(name, {
     rule: decision.rule,
     location,
     reason: decision.reason,
@@ -464,6 +465,35 @@ function hit(ctx: RestrictionContext, name: string, decision: Decision): void {
   });
   ctx.report({ qualifiedName: name, rule: decision.rule, warning: false, error, message: error.message, location });
   throw error;
+}
+
+/**
+ * The error of a restricted access, built by the error factory: what was denied, where, by which
+ * rule and why, then the fix (the rule's alternative and the escape hatches) and `WFS_RESTRICTED`.
+ * A matcher's `leafMessage` (`overrideMessage`) replaces what happened as a whole, as Python's
+ * `override_message` does; the fix and the code still follow it.
+ *
+ * @example
+ * ```ts
+ * import { restrictedAccessError } from "./restricted_values.ts";
+ * const error = restrictedAccessError("fs.readFileSync.__call__", { rule: "fs.*" });
+ * error.message.startsWith("Cannot access 'fs.readFileSync.__call__' from workflow code: restricted by rule 'fs.*'"); // true
+ * error.rule; // "fs.*"
+ * ```
+ */
+export function restrictedAccessError(
+  name: string,
+  options: RestrictedWorkflowAccessErrorOptions = {},
+): RestrictedWorkflowAccessError {
+  return codedError(
+    RestrictedWorkflowAccessError,
+    {
+      code: "WFS_RESTRICTED",
+      message: options.overrideMessage ?? RestrictedWorkflowAccessError.what(name, options),
+      hint: RestrictedWorkflowAccessError.defaultHint(options),
+    },
+    { qualifiedName: name, rule: options.rule, location: options.location },
+  );
 }
 
 function enforceOperation(ctx: RestrictionContext, operation: OperationPlan, args: readonly unknown[]): void {
@@ -491,10 +521,11 @@ function checkedMethod(method: Function, operation: OperationPlan): Function {
 }
 
 function modificationError(name: string, key: PropertyKey): TypeError {
-  return new TypeError(
-    `Cannot modify '${name}.${String(key)}' from workflow code: '${name}' is shared with the host and ` +
-      "every run; keep your own value in a variable instead",
-  );
+  return codedError(TypeError, {
+    code: "WFS_RESTRICTED",
+    message: `Cannot modify '${name}.${String(key)}' from workflow code: '${name}' is shared with the host and every run`,
+    hint: "Keep your own value in a variable instead",
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -748,7 +779,13 @@ export class RunRestrictions {
    * ```
    */
   property(path: RulePath, descriptor: PropertyDescriptor, owner: object): PropertyDescriptor {
-    if (path.length === 0) throw new TypeError("Cannot restrict a property as the path is empty: pass a rule path");
+    if (path.length === 0) {
+      throw codedError(TypeError, {
+        code: "WFS_INVALID_OPTION",
+        message: "Cannot restrict a property as the path is empty",
+        hint: "Pass a rule path such as ['globalThis', 'fetch']",
+      });
+    }
     const member = this.#plans.valueOrEmpty(path.slice(0, -1)).member(path[path.length - 1]);
     if (member === RAW_MEMBER) return descriptor;
     const state = this.#state;
@@ -830,7 +867,11 @@ export function restrictConstructor<T extends Function>(
   ctx: RestrictionContext,
 ): T {
   if (typeof ctor !== "function") {
-    throw new TypeError(`Cannot restrict '${qualifiedName(path)}' as a constructor: it is a ${typeof ctor}`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `Cannot restrict '${qualifiedName(path)}' as a constructor: it is a ${typeof ctor}`,
+      hint: "Pass a function, or restrict the value with restrictValue()",
+    });
   }
   return runFor(root, ctx).value(path, ctor);
 }

@@ -6,13 +6,22 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { RestrictedWorkflowAccessError, UnintentionalPassthroughError } from "./errors.ts";
+import { codedError } from "./coded_error.ts";
+import { UnintentionalPassthroughError } from "./errors.ts";
 import { currentRun } from "./current_run.ts";
-import { create, defineProperty, getOwnPropertyDescriptor, hostGlobal, isFrozen, ownKeys } from "./host_intrinsics.ts";
+import {
+  captureStackTrace,
+  create,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  hostGlobal,
+  isFrozen,
+  ownKeys,
+} from "./host_intrinsics.ts";
 import { hasImportNotificationFlag, SandboxImportNotificationPolicy } from "./import_notification_policy.ts";
 import { CAPTURED_KEYS, defineOwnGlobal, type GlobalOverrides, type SharedGlobals } from "./per_run_global.ts";
 import { ECMASCRIPT_GLOBALS } from "./ecmascript_globals.ts";
-import { type RestrictionContext, type RestrictionHit, RunRestrictions } from "./restricted_values.ts";
+import { restrictedAccessError, type RestrictionContext, type RestrictionHit, RunRestrictions } from "./restricted_values.ts";
 import { canonicalModuleId, GLOBAL_ROOT } from "./rule_path.ts";
 import type { SandboxRestrictions } from "./sandbox_restrictions.ts";
 import type { HostModuleFilter, ModuleEvent, SandboxRun } from "./sandbox_run.ts";
@@ -106,11 +115,13 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
       });
     },
     locate() {
+      // A stack probe, not an error: V8's captureStackTrace writes the frames to a plain object.
+      const probe: { stack?: string } = {};
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 40;
-      const stack = new Error().stack;
+      captureStackTrace?.(probe);
       Error.stackTraceLimit = limit;
-      return locateInStack(stack, options.isSandboxedFile);
+      return locateInStack(probe.stack, options.isSandboxedFile);
     },
   };
 
@@ -202,7 +213,7 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
           const id = moduleId(event.url);
           if (event.stage === "reached") {
             if (id !== undefined && !ctx.unrestricted && restrictions.invalidModules.matchAccess(ctx, [id])) {
-              throw new RestrictedWorkflowAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
+              throw restrictedAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
             }
             return;
           }
@@ -216,7 +227,11 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): { crea
           const packaged = event.url.startsWith("file:") && /\/node_modules\//.test(event.url) && id !== undefined;
           if (!packaged) return;
           if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.RAISE_ON_UNINTENTIONAL_PASSTHROUGH)) {
-            throw new UnintentionalPassthroughError(id);
+            throw codedError(UnintentionalPassthroughError, {
+              code: "WFS_UNINTENTIONAL_PASSTHROUGH",
+              message: UnintentionalPassthroughError.what(id),
+              hint: UnintentionalPassthroughError.HINT,
+            }, { qualifiedName: id });
           }
           if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_UNINTENTIONAL_PASSTHROUGH)) {
             options.warn({ kind: "unintentional-passthrough", workflow, rule: id, message: `Module ${id} was not intentionally passed through to the sandbox.` });

@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import { frozenMap, frozenSet } from "./_frozen_collections.ts";
+import { codedError } from "./coded_error.ts";
 import { qualifiedName, type RulePath } from "./rule_path.ts";
 
 /**
@@ -138,18 +139,26 @@ const OPTIONS = z.object({
   exclude: NAMES.optional(),
 }).strict();
 
-/** The first zod issue as a sentence naming the option. */
-function describeIssue(owner: string, error: z.ZodError): string {
+/** The `TypeError` of invalid options: the first zod issue as a sentence naming the option. */
+function invalidOptions(error: z.ZodError): TypeError {
   const issue = error.issues[0];
   if (issue.code === "unrecognized_keys") {
-    return `Cannot create a ${owner} as option '${issue.keys[0]}' is unknown`;
+    return codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `Cannot create a SandboxMatcher as option '${issue.keys[0]}' is unknown`,
+      hint: `Use the options of SandboxMatcherOptions: ${Object.keys(OPTIONS.shape).map((key) => `'${key}'`).join(", ")}`,
+    });
   }
   const field = issue.path.map(String).join(".");
   const message = issue.message.replace(/^Invalid input: /, "");
   const detail = message.charAt(0).toLowerCase() + message.slice(1);
-  return field === ""
-    ? `Cannot create a ${owner} as its options are invalid: ${detail}`
-    : `Cannot create a ${owner} as option '${field}' is invalid: ${detail}`;
+  return codedError(TypeError, {
+    code: "WFS_INVALID_OPTION",
+    message: field === ""
+      ? `Cannot create a SandboxMatcher as its options are invalid: ${detail}`
+      : `Cannot create a SandboxMatcher as option '${field}' is invalid: ${detail}`,
+    hint: field === "" ? "Pass an options object (SandboxMatcherOptions)" : "Pass the value the option expects (SandboxMatcherOptions)",
+  });
 }
 
 /** The children of an options object as entries, from a Map or a record. */
@@ -275,14 +284,15 @@ export class SandboxMatcher {
    */
   constructor(options: SandboxMatcherOptions = {}) {
     const parsed = OPTIONS.safeParse(options);
-    if (!parsed.success) throw new TypeError(describeIssue("SandboxMatcher", parsed.error));
+    if (!parsed.success) throw invalidOptions(parsed.error);
     const matchSelf = options.matchSelf ?? false;
     for (const field of ["leafMessage", "leafWarning"] as const) {
       if (options[field] !== undefined && !matchSelf) {
-        throw new TypeError(
-          `Cannot create a SandboxMatcher with '${field}' as 'matchSelf' is false: ` +
-            `set 'matchSelf: true' or remove '${field}'`,
-        );
+        throw codedError(TypeError, {
+          code: "WFS_INVALID_OPTION",
+          message: `Cannot create a SandboxMatcher with '${field}' as 'matchSelf' is false`,
+          hint: `Set 'matchSelf: true' or remove '${field}'`,
+        });
       }
     }
     this.access = frozenSet(options.access ?? []);
@@ -466,7 +476,11 @@ export class SandboxMatcher {
    */
   withChildUnrestricted(...path: string[]): SandboxMatcher {
     if (path.length === 0) {
-      throw new TypeError("Cannot unrestrict a child as the path is empty: pass at least one name");
+      throw codedError(TypeError, {
+        code: "WFS_INVALID_OPTION",
+        message: "Cannot unrestrict a child as the path is empty",
+        hint: "Pass at least one name",
+      });
     }
     const [name, ...rest] = path;
     if (rest.length === 0) {
@@ -561,10 +575,12 @@ export class SandboxMatcher {
     for (const field of ["onlyRuntime", "leafMessage", "leafWarning"] as const) {
       if (left[field] !== right[field]) {
         const where = path.length === 0 ? "the root" : `'${qualifiedName(path)}'`;
-        throw new TypeError(
-          `Cannot combine SandboxMatchers at ${where} as '${field}' differs: ` +
-            `'${String(left[field])}' and '${String(right[field])}'; set it the same on both sides`,
-        );
+        throw codedError(TypeError, {
+          code: "WFS_INVALID_OPTION",
+          message: `Cannot combine SandboxMatchers at ${where} as '${field}' differs: ` +
+            `'${String(left[field])}' and '${String(right[field])}'`,
+          hint: "Set it the same on both sides",
+        });
       }
     }
     if (left.matchSelf || right.matchSelf) {

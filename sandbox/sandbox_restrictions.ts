@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import { frozenSet } from "./_frozen_collections.ts";
+import { codedError } from "./coded_error.ts";
 import { ALLOWED_RULES, matcherFromRules, RESTRICTED_RULES } from "./default_rules.ts";
 import {
   isImportNotificationPolicy,
@@ -70,18 +71,28 @@ const OPTIONS = z.object({
   passthroughAllModules: z.boolean().optional(),
 }).strict();
 
-/** The first zod issue as a sentence naming the option. */
-function describeIssue(error: z.ZodError): string {
+/** The `TypeError` of invalid options: the first zod issue as a sentence naming the option. */
+function invalidOptions(error: z.ZodError): TypeError {
   const issue = error.issues[0];
   if (issue.code === "unrecognized_keys") {
-    return `Cannot create SandboxRestrictions as option '${issue.keys[0]}' is unknown`;
+    return codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `Cannot create SandboxRestrictions as option '${issue.keys[0]}' is unknown`,
+      hint: `Use the options of SandboxRestrictionsOptions: ${Object.keys(OPTIONS.shape).map((key) => `'${key}'`).join(", ")}`,
+    });
   }
   const field = issue.path.map(String).join(".");
   const message = issue.message.replace(/^Invalid input: /, "");
   const detail = message.charAt(0).toLowerCase() + message.slice(1);
-  return field === ""
-    ? `Cannot create SandboxRestrictions as its options are invalid: ${detail}`
-    : `Cannot create SandboxRestrictions as option '${field}' is invalid: ${detail}`;
+  return codedError(TypeError, {
+    code: "WFS_INVALID_OPTION",
+    message: field === ""
+      ? `Cannot create SandboxRestrictions as its options are invalid: ${detail}`
+      : `Cannot create SandboxRestrictions as option '${field}' is invalid: ${detail}`,
+    hint: field === ""
+      ? "Pass an options object (SandboxRestrictionsOptions), or start from SandboxRestrictions.default.with()"
+      : "Pass the value the option expects (SandboxRestrictionsOptions)",
+  });
 }
 
 /** Passthrough sets this module froze with canonical ids; reused as they are by `with`. */
@@ -207,7 +218,7 @@ export class SandboxRestrictions {
    */
   constructor(options: SandboxRestrictionsOptions) {
     const parsed = OPTIONS.safeParse(options);
-    if (!parsed.success) throw new TypeError(describeIssue(parsed.error));
+    if (!parsed.success) throw invalidOptions(parsed.error);
     this.passthroughModules = canonicalSet(options.passthroughModules);
     this.invalidModules = options.invalidModules;
     this.invalidModuleMembers = options.invalidModuleMembers;

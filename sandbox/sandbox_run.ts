@@ -6,6 +6,7 @@
  */
 import Module, { createRequire } from "node:module";
 import { FUNCTOR_PARAMS, type ModuleBody } from "../loader/functor_compiler.ts";
+import { codedError } from "./coded_error.ts";
 import type { ModuleGraph, ModuleRecord } from "./module_graph.ts";
 import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
 import { resolveImport, resolveImportSync } from "./module_resolver.ts";
@@ -126,7 +127,14 @@ export class SandboxRun implements RunSlotValue {
       return this.#hostView(url, this.#graph.hostNamespaces.get(url)!, "esm") as Record<string, unknown>;
     }
     const record = this.#graph.records.get(url);
-    if (!record) throw new Error(`Module '${url}' was not prepared: call runner.prepare() first`);
+    if (!record) {
+      throw codedError(Error, {
+        code: "WFS_INTERNAL",
+        message: `Module '${url}' was not prepared`,
+        hint: "Call runner.prepare() first; if it was called, report this bug with the whole error and your " +
+          "runtime's version",
+      });
+    }
     return this.#esmView(record, this.#instantiate(record)) as Record<string, unknown>;
   }
 
@@ -186,7 +194,12 @@ export class SandboxRun implements RunSlotValue {
         instance.module.exports = JSON.parse(record.json!);
       } catch (error) {
         instance.failed = true;
-        throw instance.error = new SyntaxError(`Cannot parse JSON module '${record.path}': ${(error as Error).message}`);
+        throw instance.error = codedError(SyntaxError, {
+          code: "WFS_COMPILE",
+          message: `Cannot parse JSON module '${record.path}': ${(error as Error).message}`,
+          hint: "Fix the JSON at that position",
+          cause: error,
+        });
       }
       return instance;
     }

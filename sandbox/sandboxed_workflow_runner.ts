@@ -9,11 +9,12 @@ import { ensureRegistered } from "../loader/register.ts";
 import { type LoaderServices, sharedLoaderServices } from "../loader/loader_services.ts";
 import { detectCommonJsNamespaceShape } from "./esm_interop.ts";
 import { runExclusive } from "./activation_queue.ts";
+import { codedError } from "./coded_error.ts";
 import { enterRun } from "./current_run.ts";
 import { hostNow, nextMacrotask } from "./host_intrinsics.ts";
 import { runWithDeadline } from "./deadlock_guard.ts";
 import { handled } from "./handled.ts";
-import { DeadlockError } from "./deadlock_error.ts";
+import { deadlockError } from "./deadlock_error.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "./mutation_report.ts";
 import { createPassthroughPolicy } from "./passthrough_policy.ts";
@@ -32,7 +33,7 @@ import type {
   WorkflowInstanceDetails,
   WorkflowRunner,
 } from "./workflow_runner.ts";
-import { WorkflowValidationError } from "./workflow_validation_error.ts";
+import { WorkflowValidationError, workflowValidationError } from "./workflow_validation_error.ts";
 
 /** Options of {@link SandboxedWorkflowRunner}. */
 export interface SandboxedWorkflowRunnerOptions {
@@ -129,9 +130,11 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
       await Promise.all([detectCommonJsNamespaceShape(probe), this.#graph.load(definition.moduleUrl)]);
       const instance = await this.#create({ definition }, true);
       if (!workflowBrand(instance.workflow)) {
-        throw new Error(
-          `the sandboxed module does not export '${definition.exportName}' as a workflow (it is ${typeof instance.workflow})`,
-        );
+        throw workflowValidationError(definition.name, {
+          reason: `the sandboxed module does not export '${definition.exportName}' as a workflow ` +
+            `(it is ${typeof instance.workflow})`,
+          hint: `Export the value workflow.defn() returns as '${definition.exportName}'`,
+        });
       }
       await instance.activate([]);
       instance.dispose();
@@ -139,7 +142,7 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
       if (error instanceof WorkflowValidationError) throw error;
       const location = locateInStack((error as Error)?.stack, (path) => this.#isSandboxed(path)) ??
         (error as { location?: string })?.location;
-      throw new WorkflowValidationError(definition.name, error, location);
+      throw workflowValidationError(definition.name, { cause: error, location });
     }
   }
 
@@ -224,7 +227,13 @@ class SandboxedInstance implements WorkflowInstance {
   }
 
   activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options: ActivateOptions = {}): Promise<ActivationResult<T>> {
-    if (this.#disposed) return Promise.reject(new Error("This workflow instance was disposed"));
+    if (this.#disposed) {
+      return Promise.reject(codedError(Error, {
+        code: "WFS_WORKER_STATE",
+        message: "This workflow instance was disposed",
+        hint: "Create a new instance with runner.createInstance() to activate the workflow again",
+      }));
+    }
     return runExclusive(async () => {
       const compare = this.#watched ? snapshot(this.#watched) : undefined;
       const leave = enterRun(this.#run);
@@ -233,7 +242,7 @@ class SandboxedInstance implements WorkflowInstance {
         const results = runWithDeadline(() => jobs.map((job) => handled(job(this.workflow))), options.deadlockTimeoutMs);
         await drain(this.#run);
         if (options.deadlockTimeoutMs && hostNow() - started > options.deadlockTimeoutMs) {
-          throw new DeadlockError(options.deadlockTimeoutMs, "microtasks");
+          throw deadlockError(options.deadlockTimeoutMs, "microtasks");
         }
         const mutations = compare ? compare() : [];
         for (const mutation of mutations) this.#report(mutation);

@@ -11,7 +11,7 @@ import type { WorkflowDefinition } from "./workflow_definition.ts";
 import { runWithDeadline } from "./deadlock_guard.ts";
 import { handled } from "./handled.ts";
 import type { ActivateOptions, ActivationJob, ActivationResult, WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner } from "./workflow_runner.ts";
-import { WorkflowValidationError } from "./workflow_validation_error.ts";
+import { workflowValidationError } from "./workflow_validation_error.ts";
 
 /**
  * Runs workflows without the sandbox.
@@ -28,7 +28,10 @@ export class UnsandboxedWorkflowRunner implements WorkflowRunner {
   async prepare(definition: WorkflowDefinition): Promise<void> {
     const namespace = await import(definition.moduleUrl) as Record<string, unknown>;
     if (typeof namespace[definition.exportName] !== "function") {
-      throw new WorkflowValidationError(definition.name, new Error(`'${definition.exportName}' is not exported`));
+      throw workflowValidationError(definition.name, {
+        reason: `'${definition.exportName}' is not exported`,
+        hint: `Export the value workflow.defn() returns as '${definition.exportName}'`,
+      });
     }
   }
 

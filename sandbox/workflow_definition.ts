@@ -8,6 +8,7 @@
 import { pathToFileURL } from "node:url";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { ensureRegistered } from "../loader/register.ts";
+import { codedError } from "./coded_error.ts";
 
 /** The brand `defn` puts on a workflow function or class (a `Symbol.for`, so it works across copies). */
 export const WORKFLOW_DEFINITION = Symbol.for("workflow-sandbox.workflow-definition");
@@ -65,14 +66,23 @@ export function defn(targetOrOptions: unknown, context?: unknown): unknown {
   if (typeof targetOrOptions === "function") return brand(targetOrOptions as Branded, {}, context);
   const options = (targetOrOptions ?? {}) as WorkflowDefnOptions;
   if (typeof options !== "object") {
-    throw new TypeError(`workflow.defn() takes a function, a class or an options object: current value is ${String(options)}`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.defn() takes a function, a class or an options object, and was given '${String(options)}'`,
+      hint: "Wrap the workflow function (workflow.defn(async function name() {})), decorate its class, or pass " +
+        "options such as workflow.defn({ name })",
+    });
   }
   return (target: Branded, ctx?: unknown) => brand(target, options, ctx);
 }
 
 function brand<T extends Branded>(target: T, options: WorkflowDefnOptions, context: unknown): T {
   if (typeof target !== "function") {
-    throw new TypeError(`workflow.defn must decorate a class or wrap a function: current value is ${String(target)}`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.defn must decorate a class or wrap a function, and was given '${String(target)}'`,
+      hint: "Apply it to the workflow class (@workflow.defn) or to its function (workflow.defn(options)(fn))",
+    });
   }
   // A class's `prototype` is never writable, a function's always is (or is absent): cheaper than
   // reading the source text, and `defn` runs in every sandboxed run.
@@ -120,10 +130,11 @@ export async function discoverWorkflows(workflowsPath: string | URL): Promise<Wo
     const name = options.name ?? exportName;
     const clash = names.get(name);
     if (clash !== undefined) {
-      throw new Error(
-        `Two exports of '${moduleUrl}' define workflow '${name}': '${clash}' and '${exportName}'. ` +
-          `Give one of them another name with workflow.defn({ name })`,
-      );
+      throw codedError(Error, {
+        code: "WFS_VALIDATION",
+        message: `Two exports of '${moduleUrl}' define workflow '${name}': '${clash}' and '${exportName}'`,
+        hint: "Give one of them another name with workflow.defn({ name })",
+      });
     }
     names.set(name, exportName);
     definitions.push({ name, exportName, moduleUrl, sandboxed: options.sandboxed !== false, options, hostExport: value });

@@ -18,7 +18,12 @@ test("RestrictedWorkflowAccessError: fields, name, code, and Python's message ad
   assert.equal(error.qualifiedName, "globalThis.Date.now.__call__");
   assert.equal(error.rule, "globalThis.Date.now.__call__");
   assert.equal(error.location, "workflows/order.ts:12:7");
-  assert.equal(error.hint, "Use workflow.now() instead");
+  assert.equal(
+    error.hint,
+    "Use workflow.now() instead. If this code is only used deterministically, wrap it in " +
+      "workflow.unsafe.sandboxUnrestricted() or pass its module through",
+  );
+  assert.ok(error.docs.endsWith("/docs/errors/WFS_RESTRICTED.md"), error.docs);
   assert.equal(
     error.message,
     "Cannot access 'globalThis.Date.now.__call__' from workflow code at 'workflows/order.ts:12:7': " +
@@ -43,9 +48,20 @@ test("RestrictedWorkflowAccessError: defaults and a leaf message override", () =
   assert.equal(custom.rule, undefined);
 });
 
-test("UnintentionalPassthroughError has Python's exact message", () => {
+test("UnintentionalPassthroughError starts with Python's exact sentence, then the fix and the code", () => {
   const error = new UnintentionalPassthroughError("tests.lazy_module");
-  assert.equal(error.message, "Module tests.lazy_module was not intentionally passed through to the sandbox.");
+  assert.ok(
+    error.message.startsWith("Module tests.lazy_module was not intentionally passed through to the sandbox. "),
+    error.message,
+  );
+  assert.equal(
+    error.message,
+    "Module tests.lazy_module was not intentionally passed through to the sandbox. Pass it through " +
+      "(SandboxRestrictions.withPassthroughModules) or import it inside workflow.unsafe.importsPassedThrough(), " +
+      "or choose another import notification policy (WFS_UNINTENTIONAL_PASSTHROUGH)",
+  );
+  assert.equal(error.hint, UnintentionalPassthroughError.HINT);
+  assert.ok(error.docs.endsWith("/docs/errors/WFS_UNINTENTIONAL_PASSTHROUGH.md"), error.docs);
   assert.equal(error.name, "UnintentionalPassthroughError");
   assert.equal(error.code, "WFS_UNINTENTIONAL_PASSTHROUGH");
   assert.equal(error.qualifiedName, "tests.lazy_module");

@@ -38,6 +38,21 @@ test("ECMAScript globals are constants: writing one fails loudly instead of bein
   }, TypeError);
 });
 
+test("strict code assigning a name the run does not have gets a ReferenceError, as in a fresh process", () => {
+  const { strictScope } = createPerRunGlobal({});
+  assert.throws(() => Reflect.set(strictScope, "neverDeclaredInThisRun", 1), (error: Error & { code?: string }) => {
+    assert.ok(error instanceof ReferenceError);
+    assert.equal(error.name, "ReferenceError");
+    assert.equal(error.code, "WFS_UNDECLARED_GLOBAL");
+    assert.equal(
+      error.message,
+      "neverDeclaredInThisRun is not defined. Declare it (let neverDeclaredInThisRun) or create the global first " +
+        "(globalThis.neverDeclaredInThisRun = ...) (WFS_UNDECLARED_GLOBAL)",
+    );
+    return true;
+  });
+});
+
 test("overrides replace values for one run and the constants follow them", () => {
   const fakeMath = { ...Math };
   const run = createPerRunGlobal({ Math: { value: fakeMath } });
@@ -94,7 +109,11 @@ test("shared globals answer each run's own value from the run's object, and an a
   a.fetch = "polyfill";
   assert.equal(a.fetch, "polyfill");
   assert.equal(b.fetch, "b's fetch");
-  assert.throws(() => createPerRunGlobal({}, { descriptors: { Date: { value: 1 } } }), /cannot be an ECMAScript global/);
+  assert.throws(() => createPerRunGlobal({}, { descriptors: { Date: { value: 1 } } }), {
+    name: "Error",
+    code: "WFS_INTERNAL",
+    message: /^A shared global cannot be an ECMAScript global: 'Date'\. Pass ECMAScript globals as per-run overrides .* \(WFS_INTERNAL\)$/,
+  });
 });
 
 test.run();

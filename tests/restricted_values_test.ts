@@ -9,6 +9,7 @@ import {
   type RestrictionContext,
   type RestrictionHit,
   restrictConstructor,
+  restrictedAccessError,
   restrictNamespace,
   restrictProperty,
   restrictValue,
@@ -320,7 +321,13 @@ test("restricted host objects refuse writes: they are shared by every run", () =
   const SandboxDate = restrictConstructor(["globalThis", "Date"], Date, ROOT, ctx);
   assert.throws(
     () => Object.assign(SandboxDate, { now: () => 0 }),
-    { name: "TypeError", message: "Cannot modify 'globalThis.Date.now' from workflow code: 'globalThis.Date' is shared with the host and every run; keep your own value in a variable instead" },
+    {
+      name: "TypeError",
+      code: "WFS_RESTRICTED",
+      hint: "Keep your own value in a variable instead",
+      message: "Cannot modify 'globalThis.Date.now' from workflow code: 'globalThis.Date' is shared with the host " +
+        "and every run. Keep your own value in a variable instead (WFS_RESTRICTED)",
+    },
   );
   assert.throws(() => Object.defineProperty(SandboxDate, "x", { value: 1 }), TypeError);
   assert.throws(() => Object.freeze(SandboxDate), TypeError);
@@ -345,15 +352,64 @@ test("restrictProperty: access rules become a checking getter; unrestricted desc
   assert.equal(typeof globals.fetch, "function");
   assert.equal(denied(() => (globals.fetch as () => unknown)()).qualifiedName, "globalThis.fetch.__call__");
   assert.equal(hits.length, 2);
-  assert.throws(() => restrictProperty([], json, globalThis, ROOT, ctx), /path is empty/);
+  assert.throws(() => restrictProperty([], json, globalThis, ROOT, ctx), {
+    name: "TypeError",
+    code: "WFS_INVALID_OPTION",
+    message: "Cannot restrict a property as the path is empty. Pass a rule path such as ['globalThis', 'fetch'] " +
+      "(WFS_INVALID_OPTION)",
+  });
 });
 
 test("restrictConstructor refuses a non-function with a message naming the path", () => {
   assert.throws(
     () => restrictConstructor(["globalThis", "Math"], Math as unknown as Function, ROOT, run().ctx),
-    { name: "TypeError", message: "Cannot restrict 'globalThis.Math' as a constructor: it is a object" },
+    {
+      name: "TypeError",
+      code: "WFS_INVALID_OPTION",
+      message: "Cannot restrict 'globalThis.Math' as a constructor: it is a object. Pass a function, or restrict " +
+        "the value with restrictValue() (WFS_INVALID_OPTION)",
+    },
   );
   assert.equal(qualifiedName(["globalThis", "Math"]), "globalThis.Math");
+});
+
+test("a matcher's leafMessage replaces what happened; the fix, the code and the fields stay", () => {
+  const { ctx, hits } = run();
+  const root = SandboxMatcher.nestedChild(
+    ["RestrictableObject", "open", "__call__"],
+    new SandboxMatcher({ matchSelf: true, leafMessage: "RestrictableObject.open() needs a lock held by an activity" }),
+  );
+  const object = restrictValue(["RestrictableObject"], { open: () => 1 }, root, ctx);
+  const error = denied(() => object.open());
+  assert.equal(
+    error.message,
+    "RestrictableObject.open() needs a lock held by an activity. Do this in an activity. If this code is only " +
+      "used deterministically, wrap it in workflow.unsafe.sandboxUnrestricted() or pass its module through " +
+      "(WFS_RESTRICTED)",
+  );
+  assert.equal(error.hint, RestrictedWorkflowAccessError.defaultHint());
+  assert.equal(error.code, "WFS_RESTRICTED");
+  assert.equal(error.qualifiedName, "RestrictableObject.open.__call__");
+  assert.equal(error.rule, "RestrictableObject.open.__call__");
+  assert.equal(error.location, "workflows/order.ts:12:7");
+  assert.equal(hits[0].message, error.message);
+});
+
+test("restrictedAccessError builds the same error as the constructor, through the factory", () => {
+  const options = {
+    rule: "fs.*",
+    location: "workflows/order.ts:3:1",
+    reason: "it reads the host's files",
+    hint: "Read files in an activity",
+  };
+  const built = restrictedAccessError("fs.readFileSync.__call__", options);
+  const constructed = new RestrictedWorkflowAccessError("fs.readFileSync.__call__", options);
+  assert.ok(built instanceof RestrictedWorkflowAccessError && RestrictedWorkflowAccessError.is(built));
+  assert.equal(built.name, "RestrictedWorkflowAccessError");
+  for (const key of ["message", "code", "hint", "docs", "qualifiedName", "rule", "location"] as const) {
+    assert.equal(built[key], constructed[key], key);
+  }
+  assert.match(built.message, /^Cannot access 'fs\.readFileSync\.__call__' from workflow code at 'workflows\/order\.ts:3:1': restricted by rule 'fs\.\*' because it reads the host's files\. Read files in an activity\. .* \(WFS_RESTRICTED\)$/);
 });
 
 test.run();

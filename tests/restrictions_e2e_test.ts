@@ -304,8 +304,10 @@ function assertRestricted(outcome: Outcome, probe: RestrictedProbe, location: st
   assert.equal(error.qualifiedName, probe.qualifiedName);
   assert.equal(error.rule, probe.ruleName);
   assert.equal(error.code, "WFS_RESTRICTED");
-  assert.equal(error.hint, probe.rule.hint);
+  assert.equal(error.hint, RestrictedWorkflowAccessError.defaultHint({ hint: probe.rule.hint }));
+  assert.ok(error.hint.startsWith(probe.rule.hint.replace(/\.$/, "")), error.hint);
   assert.ok(error.message.includes(probe.rule.reason), error.message);
+  assert.ok(error.message.endsWith(`. ${error.hint} (WFS_RESTRICTED)`), error.message);
   assert.ok(error.location?.startsWith(location), `location '${error.location}' should start with '${location}'`);
   // Reported even though the workflow failed; once (deduplicated per workflow type and rule).
   const reported = outcome.warnings.filter((w) => w.kind === "restricted-access");
@@ -674,6 +676,10 @@ test("invalidModules rejects an import outright: statically at prepare, dynamica
   assert.ok(RestrictedWorkflowAccessError.is(cause), String(cause));
   assert.equal(cause.qualifiedName, "vm");
   assert.equal(cause.rule, "invalidModules.vm");
+  assert.equal(cause.code, "WFS_RESTRICTED");
+  assert.match(cause.message, /^Cannot access 'vm' from workflow code( at '[^']+')?: restricted by rule 'invalidModules\.vm'\. Do this in an activity\. .* \(WFS_RESTRICTED\)$/);
+  assert.equal(failed.error.code, "WFS_VALIDATION");
+  assert.ok(failed.error.message.endsWith(`. ${WorkflowValidationError.HINT} (WFS_VALIDATION)`), failed.error.message);
   // A module imported only dynamically: the run fails when it asks for it.
   const lazy = new Harness(HARNESS_RESTRICTIONS.with({ invalidModules: new SandboxMatcher({ access: ["node:sqlite", "zod"] }) }));
   const outcome = await lazy.run(`return await importModule("zod");`);
@@ -717,8 +723,15 @@ test("RAISE_ON_UNINTENTIONAL_PASSTHROUGH raises for a third-party package instan
   const probe = policyHarness(Policy.WARN_ON_DYNAMIC_IMPORT | Policy.RAISE_ON_UNINTENTIONAL_PASSTHROUGH);
   const outcome = await probe.run(`return typeof (await importModule("zod")).z;`);
   assert.ok(outcome.ok === false && UnintentionalPassthroughError.is(outcome.error), describeOutcome(outcome));
-  assert.equal((outcome.error as Error).message, "Module zod was not intentionally passed through to the sandbox.");
+  assert.equal(
+    (outcome.error as Error).message,
+    "Module zod was not intentionally passed through to the sandbox. Pass it through " +
+      "(SandboxRestrictions.withPassthroughModules) or import it inside workflow.unsafe.importsPassedThrough(), " +
+      "or choose another import notification policy (WFS_UNINTENTIONAL_PASSTHROUGH)",
+  );
   assert.equal((outcome.error as UnintentionalPassthroughError).qualifiedName, "zod");
+  assert.equal((outcome.error as UnintentionalPassthroughError).code, "WFS_UNINTENTIONAL_PASSTHROUGH");
+  assert.equal((outcome.error as UnintentionalPassthroughError).hint, UnintentionalPassthroughError.HINT);
   // Passed through on purpose, the same import is fine.
   const intended = new Harness(
     HARNESS_RESTRICTIONS.withPassthroughModules("zod")

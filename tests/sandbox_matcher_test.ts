@@ -150,7 +150,13 @@ test("restrictionOf: a matching child denies reading the name, and returns the l
 test("leafMessage and leafWarning require matchSelf", () => {
   assert.throws(
     () => new SandboxMatcher({ leafMessage: "no" }),
-    { name: "TypeError", message: "Cannot create a SandboxMatcher with 'leafMessage' as 'matchSelf' is false: set 'matchSelf: true' or remove 'leafMessage'" },
+    {
+      name: "TypeError",
+      code: "WFS_INVALID_OPTION",
+      hint: "Set 'matchSelf: true' or remove 'leafMessage'",
+      message: "Cannot create a SandboxMatcher with 'leafMessage' as 'matchSelf' is false. Set 'matchSelf: true' or " +
+        "remove 'leafMessage' (WFS_INVALID_OPTION)",
+    },
   );
   assert.throws(() => new SandboxMatcher({ leafWarning: "UserWarning" }), /'leafWarning' as 'matchSelf' is false/);
   new SandboxMatcher({ matchSelf: true, leafWarning: "UserWarning", leafMessage: "yes" });
@@ -171,6 +177,8 @@ test("invalid options fail at construction with a message naming the option", ()
     assert.throws(() => new SandboxMatcher(options as never), (error: Error) => {
       assert.equal(error.name, "TypeError");
       assert.match(error.message, message);
+      assert.equal((error as Error & { code?: string }).code, "WFS_INVALID_OPTION");
+      assert.match(error.message, /\. Pass the value the option expects \(SandboxMatcherOptions\) \(WFS_INVALID_OPTION\)$|\. Use the options of SandboxMatcherOptions: 'access', .* \(WFS_INVALID_OPTION\)$/);
       return true;
     });
   }
@@ -179,7 +187,12 @@ test("invalid options fail at construction with a message naming the option", ()
 test("matchers are frozen and their collections refuse changes", () => {
   const matcher = new SandboxMatcher({ access: ["a"], children: new Map([["b", SandboxMatcher.all]]) });
   assert.ok(Object.isFrozen(matcher));
-  assert.throws(() => (matcher.access as Set<string>).add("x"), /Cannot modify a frozen set/);
+  assert.throws(() => (matcher.access as Set<string>).add("x"), {
+    name: "TypeError",
+    code: "WFS_INVALID_OPTION",
+    message: "Cannot modify a frozen set. Create a new one instead (the matcher and restriction methods return new " +
+      "objects) (WFS_INVALID_OPTION)",
+  });
   assert.throws(() => (matcher.children as Map<string, SandboxMatcher>).delete("b"), /Cannot modify a frozen map/);
   assert.equal(matcher.children.get("b"), SandboxMatcher.all);
   assert.deepEqual([...new SandboxMatcher({ use: new Set(["x"]) }).use], ["x"]);
@@ -209,7 +222,11 @@ test("withChildUnrestricted: python §5.3 customisation re-allows date.today()",
   assert.equal(deniedAt(pythonDefaults.withChildUnrestricted("os", "name"), ["os", "name"]), undefined);
   // Nothing to remove: the same matcher comes back.
   assert.equal(pythonDefaults.withChildUnrestricted("json"), pythonDefaults);
-  assert.throws(() => pythonDefaults.withChildUnrestricted(), /path is empty/);
+  assert.throws(() => pythonDefaults.withChildUnrestricted(), {
+    name: "TypeError",
+    code: "WFS_INVALID_OPTION",
+    message: "Cannot unrestrict a child as the path is empty. Pass at least one name (WFS_INVALID_OPTION)",
+  });
 });
 
 test("withChildUnrestricted re-allows a name matched by a wildcard by excluding it", () => {
@@ -300,7 +317,9 @@ test("or refuses to combine different onlyRuntime or leaf fields, naming the pat
   const b = SandboxMatcher.nestedChild(["globalThis", "process"], new SandboxMatcher({ use: ["x"] }));
   assert.throws(() => a.or(b), {
     name: "TypeError",
-    message: "Cannot combine SandboxMatchers at 'globalThis.process' as 'onlyRuntime' differs: 'true' and 'false'; set it the same on both sides",
+    code: "WFS_INVALID_OPTION",
+    message: "Cannot combine SandboxMatchers at 'globalThis.process' as 'onlyRuntime' differs: 'true' and 'false'. " +
+      "Set it the same on both sides (WFS_INVALID_OPTION)",
   });
   assert.throws(
     () => new SandboxMatcher({ matchSelf: true, leafMessage: "a" }).or(new SandboxMatcher({ matchSelf: true, leafMessage: "b" })),

@@ -93,6 +93,8 @@ test("invalid options fail at construction with a message naming the option", ()
       assert.equal(error.name, "TypeError");
       assert.match(error.message, /^Cannot create SandboxRestrictions as /);
       assert.match(error.message, message);
+      assert.equal((error as Error & { code?: string }).code, "WFS_INVALID_OPTION");
+      assert.match(error.message, /\. (Pass the value the option expects \(SandboxRestrictionsOptions\)|Use the options of SandboxRestrictionsOptions: 'passthroughModules', .*) \(WFS_INVALID_OPTION\)$/);
       return true;
     });
   }

@@ -180,7 +180,10 @@ test("a module that throws at import time fails prepare, naming the workflow, th
   const error = await new SandboxedWorkflowRunner({ onWarning: () => {} }).prepare(definition).then(() => undefined, (e) => e);
   assert.ok(error instanceof WorkflowValidationError);
   assert.equal(error.location, positionOf(url, 'new Error("top-level failure'));
-  assert.match(error.message, /^Failed validating workflow "broken" at .*throws_at_import\.ts:\d+:\d+: top-level failure in the sandbox$/);
+  assert.match(error.message, /^Failed validating workflow "broken" at '.*throws_at_import\.ts:\d+:\d+': top-level failure in the sandbox\. Fix the cause \(error\.cause\); if a library does this at import time, pass it through \(SandboxRestrictions\.withPassthroughModules\) \(WFS_VALIDATION\)$/);
+  assert.equal(error.code, "WFS_VALIDATION");
+  assert.equal(error.workflowName, "broken");
+  assert.equal((error.cause as Error).message, "top-level failure in the sandbox");
 });
 
 test("top-level await is refused at prepare time with file:line and the passthrough hint", async () => {
@@ -278,8 +281,18 @@ test("an endless synchronous loop is interrupted with a DeadlockError and the ru
   const spinning = await runner.createInstance({ definition: definitions.get("spins")! });
   const error = await spinning.activate([(wf) => void (wf as () => Promise<never>)()], { deadlockTimeoutMs: 100 })
     .then(() => undefined, (e) => e);
-  assert.ok(DeadlockError.is(error));
+  assert.ok(DeadlockError.is(error) && error instanceof DeadlockError);
   assert.equal(error.phase, "synchronous");
+  assert.equal(error.timeoutMs, 100);
+  assert.equal(error.name, "DeadlockError");
+  assert.equal(error.code, "WFS_DEADLOCK");
+  assert.equal(
+    error.message,
+    "Potential deadlock: the workflow's synchronous code ran longer than 100 ms and was interrupted. Look for a " +
+      "loop that never yields; move long computations to an activity, or raise deadlockTimeoutMs (debugMode turns " +
+      "the guard off) (WFS_DEADLOCK)",
+  );
+  assert.equal((error.cause as { code?: string }).code, "ERR_SCRIPT_EXECUTION_TIMEOUT");
   await runner.prepare(definitions.get("ordering")!);
   const fine = await runner.createInstance({ definition: definitions.get("ordering")! });
   const { results } = await fine.activate([(wf) => (wf as () => Promise<string[]>)()], { deadlockTimeoutMs: 1000 });
