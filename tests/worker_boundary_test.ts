@@ -10,7 +10,14 @@ import {
   errorToFailure,
   failureToError,
   PayloadConverterError,
+  QueryFailedError,
+  QueryNotRegisteredError,
+  TemporalFailure,
+  TerminatedFailure,
   TimeoutFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
 } from "../mod.ts";
 import { NondeterminismError, RestrictedWorkflowAccessError } from "../sandbox/errors.ts";
 import { findCommandMismatch } from "../worker/_commands.ts";
@@ -26,12 +33,24 @@ test("JSON payloads: fresh copies, undefined as binary/null, clear errors for wh
   assert.notEqual(copy, value);
   assert.deepEqual(converter.toPayload(undefined), { metadata: { encoding: "binary/null" } });
   assert.equal(converter.fromPayload(converter.toPayload(undefined)), undefined);
-  assert.throws(() => converter.toPayload(10n), (e: Error) => e instanceof PayloadConverterError && /WFS_PAYLOAD/.test(e.message));
+  assert.throws(() => converter.toPayload(10n), (e: PayloadConverterError) => {
+    assert.ok(e instanceof PayloadConverterError && PayloadConverterError.is(e));
+    assert.equal(e.name, "PayloadConverterError");
+    assert.equal(e.code, "WFS_PAYLOAD");
+    assert.match(e.message, /^Cannot convert a value to JSON: .*BigInt.*\. Pass plain data \(objects, arrays, strings, numbers, booleans, null\), or set a payloadConverter that handles this type \(WFS_PAYLOAD\)$/);
+    assert.equal(e.hint, PayloadConverterError.HINT);
+    assert.ok(e.docs.endsWith("/docs/errors/WFS_PAYLOAD.md"), e.docs);
+    assert.ok(e.cause instanceof TypeError, "the JSON error is kept as the cause");
+    return true;
+  });
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
   assert.throws(() => converter.toPayload(cycle), /Cannot convert a value to JSON/);
   assert.throws(() => converter.toPayload(() => 1), /Cannot convert a function to JSON/);
-  assert.throws(() => converter.fromPayload({ metadata: { encoding: "binary/protobuf" }, data: "" }), /encoding 'binary\/protobuf'/);
+  assert.throws(
+    () => converter.fromPayload({ metadata: { encoding: "binary/protobuf" }, data: "" }),
+    /encoding 'binary\/protobuf'.*\. Use the payloadConverter that wrote this history \(WFS_PAYLOAD\)$/,
+  );
 });
 
 test("failures round-trip as fresh objects of this package's classes, with type, details and cause chain", () => {
@@ -78,8 +97,51 @@ test("durations: milliseconds or number-with-unit strings; other values are refu
   assert.equal(parseDuration("1.5s", "x"), 1500);
   assert.equal(parseDuration("2 m", "x"), 120_000);
   assert.equal(parseDuration("1d", "x"), 86_400_000);
-  assert.throws(() => parseDuration("soon", "retry.initialInterval"), /Invalid duration for 'retry\.initialInterval': 'soon'/);
+  assert.throws(
+    () => parseDuration("soon", "retry.initialInterval"),
+    /^TypeError: Invalid duration for 'retry\.initialInterval': 'soon'\. Pass milliseconds \(a non-negative number\) or a string such as '500ms'.* \(WFS_INVALID_OPTION\)$/,
+  );
   assert.throws(() => parseDuration(-1, "timeout"), /WFS_INVALID_OPTION/);
+});
+
+test("the failure classes keep their Symbol.for brands; instanceof tests them, an unbranded subclass walks the prototype", () => {
+  for (const klass of [TemporalFailure, ApplicationFailure, CancelledFailure, TimeoutFailure, TerminatedFailure, ActivityFailure]) {
+    assert.equal((klass as unknown as { brand: symbol }).brand, Symbol.for(`workflow-sandbox.failure.${klass.name}`));
+  }
+  const timeout = new TimeoutFailure(undefined, "START_TO_CLOSE");
+  assert.equal(timeout.name, "TimeoutFailure");
+  assert.ok(timeout instanceof TemporalFailure && timeout instanceof TimeoutFailure && !(timeout instanceof CancelledFailure));
+  const foreign = Object.create({ [Symbol.for("workflow-sandbox.failure.CancelledFailure")]: true, [Symbol.for("workflow-sandbox.failure.TemporalFailure")]: true });
+  assert.ok(foreign instanceof CancelledFailure && foreign instanceof TemporalFailure);
+  class StockFailure extends ApplicationFailure {}
+  assert.ok(new StockFailure("x") instanceof StockFailure);
+  assert.ok(!(new ApplicationFailure("x") instanceof StockFailure));
+});
+
+test("client errors: branded, with code, hint and docs, whether built by the package or by their constructors", () => {
+  const cases: [Error & { code: string; hint: string; docs: string }, Function, string][] = [
+    [new WorkflowFailedError("Workflow execution failed", new TerminatedFailure()), WorkflowFailedError, "WFS_WORKFLOW_FAILED"],
+    [new WorkflowExecutionAlreadyStartedError("order-1", "order"), WorkflowExecutionAlreadyStartedError, "WFS_ALREADY_STARTED"],
+    [new WorkflowNotFoundError("No workflow 'x' exists in this environment's store", "x"), WorkflowNotFoundError, "WFS_WORKFLOW_NOT_FOUND"],
+    [new QueryNotRegisteredError("No query handler 'x'"), QueryNotRegisteredError, "WFS_QUERY_NOT_REGISTERED"],
+    [new QueryFailedError("Query 'x' failed", new Error("boom")), QueryFailedError, "WFS_QUERY_FAILED"],
+  ];
+  for (const [error, klass, code] of cases) {
+    assert.ok(error instanceof klass, klass.name);
+    assert.equal(error.name, klass.name);
+    assert.equal((klass as unknown as { brand: symbol }).brand, Symbol.for(`workflow-sandbox.error.${klass.name}`));
+    assert.equal(error.code, code);
+    assert.ok(error.hint.length > 0, `${klass.name} has a hint`);
+    assert.ok(error.docs.endsWith(`/docs/errors/${code}.md`), error.docs);
+  }
+  const started = cases[1]![0] as WorkflowExecutionAlreadyStartedError;
+  assert.equal(
+    started.message,
+    "Cannot start workflow 'order-1' (type 'order'): a run with this id is still running. " +
+      "Wait for it (handle.result()), cancel or terminate it, or use another id (WFS_ALREADY_STARTED)",
+  );
+  assert.deepEqual([started.workflowId, started.workflowType], ["order-1", "order"]);
+  assert.equal((cases[0]![0] as WorkflowFailedError).retryState, "UNSPECIFIED");
 });
 
 test("command matching: order and identity must match; recorded patch markers may be skipped", () => {

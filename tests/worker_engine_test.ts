@@ -195,6 +195,9 @@ test("a deliberate ApplicationFailure fails the workflow; the client gets Workfl
     return { error, description: await handle.describe() };
   });
   assert.ok(error instanceof WorkflowFailedError);
+  assert.equal(error.code, "WFS_WORKFLOW_FAILED");
+  assert.equal(error.retryState, "NON_RETRYABLE_FAILURE");
+  assert.equal(error.message, `Workflow execution failed. ${WorkflowFailedError.HINT} (WFS_WORKFLOW_FAILED)`);
   const cause = error.cause as ApplicationFailure;
   assert.ok(cause instanceof ApplicationFailure);
   assert.equal(cause.type, "StockError");
@@ -329,9 +332,11 @@ test("queries: an unknown name and a handler that tries to change the workflow f
     return [unknown, command];
   });
   assert.ok(unknown instanceof QueryNotRegisteredError);
-  assert.match(unknown.message, /no query handler 'nope' \(registered: 'bad'\)/);
+  assert.match(unknown.message, /no query handler 'nope' \(registered: 'bad'\)\. Add one with @workflow\.query.*\(WFS_QUERY_NOT_REGISTERED\)$/);
+  assert.equal(unknown.code, "WFS_QUERY_NOT_REGISTERED");
   assert.ok(command instanceof QueryFailedError);
-  assert.match(command.message, /workflow\.sleep\(\.\.\.\) cannot be used in a query handler.*WFS_QUERY_COMMAND/);
+  assert.match(command.message, /workflow\.sleep\(\.\.\.\) cannot be used in a query handler.*WFS_QUERY_COMMAND.*\(WFS_QUERY_FAILED\)$/);
+  assert.equal(command.code, "WFS_QUERY_FAILED");
   await env.teardown();
 });
 
@@ -371,13 +376,27 @@ test("options are validated with zod and errors name the option", async () => {
   const env = await WorkflowEnvironment.startLocal();
   const create = (options: unknown) => Worker.create(env, options as WorkerOptions);
   await assert.rejects(create({ taskQueue: "q", workflowsPath, maxCachedWorkflows: -1 }), /Invalid option 'maxCachedWorkflows' of Worker\.create\(\).*WFS_INVALID_OPTION/);
-  await assert.rejects(create({ taskQueue: "q", workflowsPath, maxCachedWorkflow: 1 }), /Unknown option 'maxCachedWorkflow' of Worker\.create\(\); the options are 'taskQueue'/);
+  await assert.rejects(
+    create({ taskQueue: "q", workflowsPath, maxCachedWorkflow: 1 }),
+    /Unknown option 'maxCachedWorkflow' of Worker\.create\(\)\. Correct its spelling or remove it; the options are 'taskQueue'.*\(WFS_INVALID_OPTION\)$/,
+  );
+  await assert.rejects(create({ taskQueue: "q", workflowsPath, maxCachedWorkflows: "many" }), (error: Error & { code?: string; option?: string; hint?: string }) => {
+    assert.ok(error instanceof TypeError);
+    assert.equal(error.name, "InvalidOptionError");
+    assert.equal(error.code, "WFS_INVALID_OPTION");
+    assert.equal(error.option, "maxCachedWorkflows");
+    assert.match(error.hint!, /Give 'maxCachedWorkflows' a value of the expected type/);
+    return true;
+  });
   await assert.rejects(create({ workflowsPath }), /Invalid option 'taskQueue' of Worker\.create\(\)/);
   await assert.rejects(create({ taskQueue: "q", activities: { a: 1 } }), /Invalid option 'activities\.a' of Worker\.create\(\): expected a function/);
-  await assert.rejects(create({ taskQueue: "q" }), /needs work to do: set 'workflowsPath'/);
+  await assert.rejects(
+    create({ taskQueue: "q" }),
+    /needs work to do: it was given neither 'workflowsPath' nor 'activities'\. Set 'workflowsPath'.*, 'activities', or both \(WFS_INVALID_OPTION\)$/,
+  );
   await assert.rejects(
     env.client.startWorkflow("greet", { taskQueue: "q" } as StartWorkflowOptions),
-    /Missing option 'id' of client\.startWorkflow\(\)/,
+    /Missing option 'id' of client\.startWorkflow\(\): every workflow needs an id\. Set 'id', e\.g\. \{ id: 'order-42' \} \(WFS_INVALID_OPTION\)$/,
   );
   await assert.rejects(
     WorkflowEnvironment.startLocal({ workflowTaskRetry: { initialInterval: "soon" } } as never),
@@ -410,7 +429,10 @@ test("invalid activity options fail the workflow task, naming the option", async
     }
     return out;
   });
-  assert.match(messages[0]!, /workflow\.executeActivity\('compose'\) needs a timeout: set 'startToCloseTimeout'/);
+  assert.match(
+    messages[0]!,
+    /workflow\.executeActivity\('compose'\) needs a timeout: it has neither 'startToCloseTimeout' nor 'scheduleToCloseTimeout'\. Set 'startToCloseTimeout' \(one attempt\).* \(WFS_INVALID_OPTION\)/,
+  );
   assert.match(messages[1]!, /Invalid option 'retry\.maximumAttempts' of workflow\.executeActivity\('compose'\)/);
   await env.teardown();
 });

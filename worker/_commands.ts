@@ -35,7 +35,12 @@ export type Command = (
   | { type: "FailWorkflow"; failure: FailureData }
   | { type: "CancelWorkflow" }
   | { type: "ContinueAsNew"; workflowType: string; taskQueue: string; args: Payload[] }
-) & { origin?: Error };
+) & { origin?: CommandOrigin };
+
+/** Where workflow code issued a command: its stack, which `errorLocation()` reads. */
+export interface CommandOrigin {
+  readonly stack?: string;
+}
 
 /** The history event type each command is recorded as. */
 export const COMMAND_EVENT: Readonly<Record<Command["type"], string>> = Object.freeze({

@@ -3,6 +3,7 @@
  * {@linkcode WorkflowRunState} as its `host` while an activation executes, and nothing on the host.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { currentRun } from "../sandbox/current_run.ts";
 import { WorkflowRunState } from "./_workflow_run_state.ts";
 
@@ -22,13 +23,12 @@ import { WorkflowRunState } from "./_workflow_run_state.ts";
 export function currentWorkflowState(call: string): WorkflowRunState {
   const state = currentRun()?.host;
   if (WorkflowRunState.is(state)) return state;
-  throw Object.assign(
-    new Error(
-      `${call} may only be used from a workflow: it was called outside any workflow run (on the host, in an ` +
-        `activity, or after the run was evicted). Call it from workflow code executed by a Worker (WFS_NOT_IN_WORKFLOW)`,
-    ),
-    { name: "IllegalStateError", code: "WFS_NOT_IN_WORKFLOW" },
-  );
+  throw codedError(Error, {
+    code: "WFS_NOT_IN_WORKFLOW",
+    message: `${call} may only be used from a workflow: it was called outside any workflow run (on the host, in an ` +
+      `activity, or after the run was evicted)`,
+    hint: "Call it from workflow code executed by a Worker",
+  }, { name: "IllegalStateError" });
 }
 
 /**
@@ -44,13 +44,11 @@ export function currentWorkflowState(call: string): WorkflowRunState {
 export function commandState(call: string): WorkflowRunState {
   const state = currentWorkflowState(call);
   if (state.inQuery) {
-    throw Object.assign(
-      new Error(
-        `${call} cannot be used in a query handler: queries read the workflow and must not change it. ` +
-          `Move the call to the workflow's run method or a signal handler (WFS_QUERY_COMMAND)`,
-      ),
-      { name: "IllegalStateError", code: "WFS_QUERY_COMMAND" },
-    );
+    throw codedError(Error, {
+      code: "WFS_QUERY_COMMAND",
+      message: `${call} cannot be used in a query handler: queries read the workflow and must not change it`,
+      hint: "Move the call to the workflow's run method or a signal handler",
+    }, { name: "IllegalStateError" });
   }
   return state;
 }

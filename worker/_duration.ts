@@ -3,6 +3,7 @@
  * `"10s"`, `"5m"`, `"2h"`, `"1d"`.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 
 /**
  * A duration: milliseconds, or a number with a unit (`ms`, `s`, `m`, `h`, `d`).
@@ -29,10 +30,11 @@ const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000
 export function parseDuration(value: Duration, what: string): number {
   const ms = toMs(value);
   if (ms === undefined) {
-    throw new TypeError(
-      `Invalid duration for '${what}': ${typeof value === "string" ? `'${value}'` : String(value)}; ` +
-        `pass milliseconds (a non-negative number) or a string such as '500ms', '10s', '5m', '2h', '1d' (WFS_INVALID_OPTION)`,
-    );
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `Invalid duration for '${what}': ${typeof value === "string" ? `'${value}'` : String(value)}`,
+      hint: "Pass milliseconds (a non-negative number) or a string such as '500ms', '10s', '5m', '2h', '1d'",
+    });
   }
   return ms;
 }

@@ -10,6 +10,7 @@
  * previous task's commands.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { NondeterminismError } from "../sandbox/errors.ts";
 import type { WorkflowDefinition } from "../sandbox/workflow_definition.ts";
 import type { ActivateOptions, WorkflowInstance, WorkflowRunner } from "../sandbox/workflow_runner.ts";
@@ -128,13 +129,11 @@ export class RunExecutor {
   /** Answers a query against the state of the last applied task. */
   async query(name: string, args: readonly Payload[]): Promise<Payload> {
     if (!this.state.started) {
-      throw Object.assign(
-        new Error(
-          `Cannot query workflow '${this.state.identity.workflowId}': it has not completed its first workflow task yet; ` +
-            `query again once a worker has run it (WFS_QUERY_NOT_READY)`,
-        ),
-        { code: "WFS_QUERY_NOT_READY" },
-      );
+      throw codedError(Error, {
+        code: "WFS_QUERY_NOT_READY",
+        message: `Cannot query workflow '${this.state.identity.workflowId}': it has not completed its first workflow task yet`,
+        hint: "Query again once a worker has run it",
+      });
     }
     const { results } = await this.#instance.activate([() => {
       try {
@@ -206,23 +205,26 @@ export class RunExecutor {
       : mismatch.command === undefined
       ? `history has ${describeEvent(mismatch.event)} at event ${mismatch.event.eventId} but the code no longer produces it`
       : `history has ${describeEvent(mismatch.event)} at event ${mismatch.event.eventId} but the code now produces ${describeCommand(mismatch.command)}`;
-    const error = new NondeterminismError(
-      `Workflow '${key.workflowId}' (type '${this.state.identity.workflowType}', run '${key.runId}') does not replay its history: ` +
-        `${what}${location ? ` at ${location}` : ""}. Workflow code changed in a way that is incompatible with runs already ` +
-        `recorded: guard the change with workflow.patched('<change-id>') (the old branch for old runs, the new one for new ` +
-        `runs), or deploy it only once the old runs have closed (WFS_NONDETERMINISM)`,
+    throw codedError(
+      NondeterminismError,
+      {
+        code: "WFS_NONDETERMINISM",
+        message: `Workflow '${key.workflowId}' (type '${this.state.identity.workflowType}', run '${key.runId}') does not replay its ` +
+          `history: ${what}${location ? ` at ${location}` : ""}. Workflow code changed in a way that is incompatible with ` +
+          `runs already recorded`,
+        hint: "Guard the change with workflow.patched('<change-id>') (the old branch for old runs, the new one for new runs), " +
+          "or deploy it only once the old runs have closed",
+      },
+      location === undefined ? {} : { location },
     );
-    if (location !== undefined) Object.defineProperty(error, "location", { value: location, enumerable: true });
-    throw error;
   }
 }
 
 function corrupt(key: ExecutionKey, what: string): Error {
-  return Object.assign(
-    new Error(
-      `Cannot replay workflow '${key.workflowId}' run '${key.runId}': ${what}. The history was not written by this worker ` +
-        `or is damaged; check where it came from (WFS_HISTORY_INVALID)`,
-    ),
-    { code: "WFS_HISTORY_INVALID" },
-  );
+  return codedError(Error, {
+    code: "WFS_HISTORY_INVALID",
+    message: `Cannot replay workflow '${key.workflowId}' run '${key.runId}': ${what}. The history was not written by this worker ` +
+      `or is damaged`,
+    hint: "Check where it came from: replay exactly what handle.fetchHistory() returned",
+  });
 }

@@ -6,8 +6,10 @@
  * the payload converter, so the workflow holds no reference to history or to host objects.
  * @module
  */
-import type { ActivityOptionsData, Command } from "./_commands.ts";
+import { codedError } from "../sandbox/coded_error.ts";
+import type { ActivityOptionsData, Command, CommandOrigin } from "./_commands.ts";
 import { type ErrorTypeEntry, matchesErrorTypes } from "./_error_types.ts";
+import { QueryNotRegisteredError } from "./client_errors.ts";
 import { ActivityFailure, CancelledFailure, isCancellation, TemporalFailure } from "./failure.ts";
 import { errorToFailure, failureToError } from "./failure_converter.ts";
 import type { FailureData } from "./failure.ts";
@@ -16,6 +18,8 @@ import { fromPayloads, type Payload, type PayloadConverter, toPayloads } from ".
 import { createRandom } from "./_random.ts";
 
 const STATE_BRAND = Symbol.for("workflow-sandbox.workflow-run-state");
+// Captured at load: workflow code runs between commands and must not change how they are located.
+const captureStackTrace = (Error as { captureStackTrace?: (target: object, fn?: Function) => void }).captureStackTrace;
 const CONTINUE_AS_NEW_BRAND = Symbol.for("workflow-sandbox.continue-as-new");
 /** Brand of the workflow class methods marked by `@workflow.run`, `@workflow.signal`, `@workflow.query`. */
 export const WORKFLOW_METHOD = Symbol.for("workflow-sandbox.workflow-method");
@@ -156,7 +160,7 @@ export class WorkflowRunState {
 
   pushCommand(command: Command): void {
     if (this.closed) return; // Temporal drops commands issued after the run completed
-    if (this.replaying) command.origin = new Error("command origin");
+    if (this.replaying) command.origin = commandOrigin();
     this.#commands.push(command);
     if (
       command.type === "CompleteWorkflow" || command.type === "FailWorkflow" || command.type === "CancelWorkflow" ||
@@ -205,7 +209,11 @@ export class WorkflowRunState {
     try {
       const values = fromPayloads(this.converter, args);
       if (typeof workflow !== "function") {
-        throw new TypeError(`The workflow export of type '${this.identity.workflowType}' is not a function or class (it is ${typeof workflow})`);
+        throw codedError(TypeError, {
+          code: "WFS_UNKNOWN_WORKFLOW_TYPE",
+          message: `The workflow export of type '${this.identity.workflowType}' is not a function or class (it is ${typeof workflow})`,
+          hint: "Export the workflow from the workflowsPath module as a function or class wrapped in workflow.defn",
+        });
       }
       if (this.kind === "class") {
         const object = new (workflow as new () => object)();
@@ -328,27 +336,24 @@ export class WorkflowRunState {
     const handler = this.queryHandlers.get(name);
     if (handler === undefined) {
       const known = [...this.queryHandlers.keys()].map((n) => `'${n}'`).join(", ") || "none";
-      throw Object.assign(
-        new Error(
-          `Workflow '${this.identity.workflowId}' (type '${this.identity.workflowType}') has no query handler '${name}' ` +
-            `(registered: ${known}); add one with @workflow.query or workflow.setHandler(defineQuery('${name}'), fn) ` +
-            `(WFS_QUERY_NOT_REGISTERED)`,
-        ),
-        { name: "QueryNotRegisteredError", code: "WFS_QUERY_NOT_REGISTERED" },
-      );
+      throw codedError(QueryNotRegisteredError, {
+        code: "WFS_QUERY_NOT_REGISTERED",
+        message: `Workflow '${this.identity.workflowId}' (type '${this.identity.workflowType}') has no query handler '${name}' ` +
+          `(registered: ${known})`,
+        hint: `Add one with @workflow.query or workflow.setHandler(defineQuery('${name}'), fn), or correct the query name`,
+      });
     }
     this.inQuery = true;
     try {
       const result = handler(...fromPayloads(this.converter, args));
       if (typeof (result as { then?: unknown })?.then === "function") {
         (result as Promise<unknown>).then(undefined, () => {});
-        throw Object.assign(
-          new Error(
-            `Query handler '${name}' of workflow type '${this.identity.workflowType}' returned a promise: query handlers ` +
-              `must be synchronous and must not change the workflow; return the value directly (WFS_QUERY_ASYNC)`,
-          ),
-          { code: "WFS_QUERY_ASYNC" },
-        );
+        throw codedError(Error, {
+          code: "WFS_QUERY_ASYNC",
+          message: `Query handler '${name}' of workflow type '${this.identity.workflowType}' returned a promise: query handlers ` +
+            `must be synchronous and must not change the workflow`,
+          hint: "Return the value directly",
+        });
       }
       return this.converter.toPayload(result);
     } finally {
@@ -478,13 +483,21 @@ export class WorkflowRunState {
     }
     const method = run ?? named;
     if (method === undefined) {
-      throw new TypeError(
-        `Workflow class '${object.constructor?.name}' (type '${this.identity.workflowType}') has no run method: ` +
-          `mark the method that runs the workflow with @workflow.run (WFS_NO_RUN_METHOD)`,
-      );
+      throw codedError(TypeError, {
+        code: "WFS_NO_RUN_METHOD",
+        message: `Workflow class '${object.constructor?.name}' (type '${this.identity.workflowType}') has no run method`,
+        hint: "Mark the method that runs the workflow with @workflow.run",
+      });
     }
     return method;
   }
+}
+
+/** Where workflow code issued a command: a stack, not an error (nothing throws it). */
+function commandOrigin(): CommandOrigin {
+  const origin: { stack?: string } = {};
+  captureStackTrace?.(origin, commandOrigin);
+  return origin;
 }
 
 function cancelledBy(signal: AbortSignal, message: string): unknown {

@@ -8,6 +8,7 @@
  * every `await` in the process, workflow activations included (docs/design.md).
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 
 /**
  * About the running activity attempt.
@@ -70,13 +71,11 @@ export class Context {
    */
   static current(): Context {
     if (current === undefined) {
-      throw Object.assign(
-        new Error(
-          `Context.current() may only be used in an activity, before its first await: read it at the start of the ` +
-            `activity and keep it in a variable (const ctx = Context.current()) (WFS_NOT_IN_ACTIVITY)`,
-        ),
-        { name: "IllegalStateError", code: "WFS_NOT_IN_ACTIVITY" },
-      );
+      throw codedError(Error, {
+        code: "WFS_NOT_IN_ACTIVITY",
+        message: "Context.current() may only be used in an activity, before its first await",
+        hint: "Read it at the start of the activity and keep it in a variable (const ctx = Context.current())",
+      }, { name: "IllegalStateError" });
     }
     return current;
   }

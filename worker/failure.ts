@@ -8,20 +8,8 @@
  * both from `dist/` and the sources) recognises the others' failures: `instanceof` tests the brand.
  * @module
  */
+import { brandClass } from "../sandbox/error_brand.ts";
 import type { Payload } from "./payload_converter.ts";
-
-function brandOf(name: string): symbol {
-  return Symbol.for(`workflow-sandbox.failure.${name}`);
-}
-
-function brand(klass: { prototype: object }, name: string): void {
-  Object.defineProperty(klass.prototype, "name", { value: name, writable: true, configurable: true });
-  Object.defineProperty(klass.prototype, brandOf(name), { value: true });
-}
-
-function hasBrand(value: unknown, name: string): boolean {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brandOf(name)] === true;
-}
 
 /**
  * The base of every deliberate failure. Throwing one from a workflow fails the workflow.
@@ -33,13 +21,10 @@ function hasBrand(value: unknown, name: string): boolean {
  * ```
  */
 export class TemporalFailure extends Error {
-  static [Symbol.hasInstance](value: unknown): boolean {
-    const own = Object.hasOwn(this, "brandName") ? (this as unknown as { brandName: string }).brandName : undefined;
-    return own !== undefined ? hasBrand(value, own) : Function.prototype[Symbol.hasInstance].call(this, value);
-  }
-  static readonly brandName: string = "TemporalFailure";
+  /** The brand every copy of this package recognises, `Symbol.for("workflow-sandbox.failure.TemporalFailure")`. */
+  declare static readonly brand: symbol;
 }
-brand(TemporalFailure, "TemporalFailure");
+brandClass(TemporalFailure, "failure", "TemporalFailure");
 
 /**
  * Options of {@linkcode ApplicationFailure.create}.
@@ -80,7 +65,6 @@ export interface ApplicationFailureOptions {
  * ```
  */
 export class ApplicationFailure extends TemporalFailure {
-  static override readonly brandName: string = "ApplicationFailure";
   readonly type: string;
   readonly nonRetryable: boolean;
   readonly details: readonly unknown[];
@@ -131,7 +115,7 @@ export class ApplicationFailure extends TemporalFailure {
     return new ApplicationFailure(message, type, true, details);
   }
 }
-brand(ApplicationFailure, "ApplicationFailure");
+brandClass(ApplicationFailure, "failure", "ApplicationFailure");
 
 /**
  * An operation was cancelled: the workflow was cancelled, or an `AbortSignal` passed to `sleep`,
@@ -145,14 +129,13 @@ brand(ApplicationFailure, "ApplicationFailure");
  * ```
  */
 export class CancelledFailure extends TemporalFailure {
-  static override readonly brandName: string = "CancelledFailure";
   readonly details: readonly unknown[];
   constructor(message?: string, details: readonly unknown[] = [], cause?: Error) {
     super(message ?? "Cancelled", cause === undefined ? undefined : { cause });
     this.details = details;
   }
 }
-brand(CancelledFailure, "CancelledFailure");
+brandClass(CancelledFailure, "failure", "CancelledFailure");
 
 /**
  * Which timeout of an activity fired.
@@ -175,14 +158,13 @@ export type TimeoutType = "START_TO_CLOSE" | "SCHEDULE_TO_CLOSE";
  * ```
  */
 export class TimeoutFailure extends TemporalFailure {
-  static override readonly brandName: string = "TimeoutFailure";
   readonly timeoutType: TimeoutType;
   constructor(message: string | undefined, timeoutType: TimeoutType) {
     super(message ?? `Timed out (${timeoutType})`);
     this.timeoutType = timeoutType;
   }
 }
-brand(TimeoutFailure, "TimeoutFailure");
+brandClass(TimeoutFailure, "failure", "TimeoutFailure");
 
 /**
  * The workflow was terminated with `handle.terminate()`.
@@ -194,12 +176,11 @@ brand(TimeoutFailure, "TimeoutFailure");
  * ```
  */
 export class TerminatedFailure extends TemporalFailure {
-  static override readonly brandName: string = "TerminatedFailure";
   constructor(message?: string) {
     super(message ?? "Terminated");
   }
 }
-brand(TerminatedFailure, "TerminatedFailure");
+brandClass(TerminatedFailure, "failure", "TerminatedFailure");
 
 /**
  * Why retrying stopped.
@@ -232,7 +213,6 @@ export type RetryState =
  * ```
  */
 export class ActivityFailure extends TemporalFailure {
-  static override readonly brandName: string = "ActivityFailure";
   readonly activityType: string;
   readonly activityId: string;
   readonly retryState: RetryState;
@@ -243,7 +223,7 @@ export class ActivityFailure extends TemporalFailure {
     this.retryState = retryState;
   }
 }
-brand(ActivityFailure, "ActivityFailure");
+brandClass(ActivityFailure, "failure", "ActivityFailure");
 
 /**
  * Whether `error` is a cancellation: a {@linkcode CancelledFailure}, or an

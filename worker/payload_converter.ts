@@ -7,6 +7,8 @@
  * `WorkflowEnvironment.startLocal()` and `Replayer`.
  * @module
  */
+import { codedError, composeMessage, type ErrorCode, errorDocs } from "../sandbox/coded_error.ts";
+import { brandClass, hasBrand } from "../sandbox/error_brand.ts";
 
 /**
  * A converted value, as stored in history. `metadata.encoding` says how `data` was written.
@@ -59,12 +61,50 @@ export interface PayloadConverter {
  * ```
  */
 export class PayloadConverterError extends Error {
-  readonly code = "WFS_PAYLOAD";
-  constructor(message: string, options?: ErrorOptions) {
-    super(`${message} (WFS_PAYLOAD)`, options);
-    this.name = "PayloadConverterError";
+  /** The brand every copy of this package recognises. */
+  declare static readonly brand: symbol;
+
+  /** Stable code with a page in `docs/errors/`. */
+  readonly code: ErrorCode;
+  /** The fix. */
+  readonly hint: string;
+  /** The address of the code's page. */
+  readonly docs: string;
+
+  /**
+   * `message` says what could not be converted (without the fix); `hint` is the fix. A custom
+   * converter may throw one for a value it does not handle.
+   */
+  constructor(message: string, options?: ErrorOptions & { readonly hint?: string }) {
+    const hint = options?.hint ?? PayloadConverterError.HINT;
+    super(composeMessage({ code: "WFS_PAYLOAD", message, hint }), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = "WFS_PAYLOAD";
+    this.hint = hint;
+    this.docs = errorDocs("WFS_PAYLOAD");
+  }
+
+  /** The fix when the thrower gives none. */
+  static readonly HINT = "Pass plain data (objects, arrays, strings, numbers, booleans, null), or set a payloadConverter " +
+    "that handles this type";
+
+  /**
+   * Whether `value` is a `PayloadConverterError` from any copy of this package.
+   *
+   * @example
+   * ```ts
+   * import { defaultPayloadConverter, PayloadConverterError } from "./payload_converter.ts";
+   * try {
+   *   defaultPayloadConverter.toPayload(10n);
+   * } catch (error) {
+   *   PayloadConverterError.is(error); // true
+   * }
+   * ```
+   */
+  static is(value: unknown): value is PayloadConverterError {
+    return hasBrand(value, PayloadConverterError.brand);
   }
 }
+brandClass(PayloadConverterError, "error", "PayloadConverterError");
 
 const NULL_ENCODING = "binary/null";
 const JSON_ENCODING = "json/plain";
@@ -88,16 +128,19 @@ export class JsonPayloadConverter implements PayloadConverter {
     try {
       data = JSON.stringify(value);
     } catch (error) {
-      throw new PayloadConverterError(
-        `Cannot convert a value to JSON: ${(error as Error).message}. Pass plain data (objects, arrays, strings, ` +
-          `numbers, booleans, null), or set a payloadConverter that handles this type`,
-        { cause: error },
-      );
+      throw codedError(PayloadConverterError, {
+        code: "WFS_PAYLOAD",
+        message: `Cannot convert a value to JSON: ${(error as Error).message}`,
+        hint: PayloadConverterError.HINT,
+        cause: error,
+      });
     }
     if (data === undefined) {
-      throw new PayloadConverterError(
-        `Cannot convert a ${typeof value} to JSON: JSON has no representation for it. Pass plain data instead`,
-      );
+      throw codedError(PayloadConverterError, {
+        code: "WFS_PAYLOAD",
+        message: `Cannot convert a ${typeof value} to JSON: JSON has no representation for it`,
+        hint: "Pass plain data instead, or set a payloadConverter that handles this type",
+      });
     }
     return { metadata: { encoding: JSON_ENCODING }, data };
   }
@@ -106,10 +149,12 @@ export class JsonPayloadConverter implements PayloadConverter {
     const encoding = payload?.metadata?.encoding;
     if (encoding === NULL_ENCODING) return undefined;
     if (encoding !== JSON_ENCODING || typeof payload.data !== "string") {
-      throw new PayloadConverterError(
-        `Cannot decode a payload with encoding '${String(encoding)}': the JSON payload converter reads only ` +
-          `'${JSON_ENCODING}' and '${NULL_ENCODING}'. Use the payloadConverter that wrote this history`,
-      );
+      throw codedError(PayloadConverterError, {
+        code: "WFS_PAYLOAD",
+        message: `Cannot decode a payload with encoding '${String(encoding)}': the JSON payload converter reads only ` +
+          `'${JSON_ENCODING}' and '${NULL_ENCODING}'`,
+        hint: "Use the payloadConverter that wrote this history",
+      });
     }
     return JSON.parse(payload.data);
   }

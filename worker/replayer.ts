@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { codedError } from "../sandbox/coded_error.ts";
 import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
 import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
 import { discoverWorkflows, type WorkflowDefinition } from "../sandbox/workflow_definition.ts";
@@ -185,10 +186,12 @@ async function replayOne(prepared: Prepared, history: WorkflowHistory | readonly
   const events = Array.isArray(history) ? history as readonly HistoryEvent[] : (history as WorkflowHistory).events;
   const started = events?.[0];
   if (started?.type !== "WorkflowExecutionStarted") {
-    throw Object.assign(
-      new Error(`Cannot replay: the history's first event is ${started?.type === undefined ? "missing" : `'${started.type}'`}, not 'WorkflowExecutionStarted'; pass what handle.fetchHistory() returned (WFS_HISTORY_INVALID)`),
-      { code: "WFS_HISTORY_INVALID" },
-    );
+    throw codedError(Error, {
+      code: "WFS_HISTORY_INVALID",
+      message: `Cannot replay: the history's first event is ${started?.type === undefined ? "missing" : `'${started.type}'`}, ` +
+        `not 'WorkflowExecutionStarted'`,
+      hint: "Pass what handle.fetchHistory() returned",
+    });
   }
   const workflowId = String((history as WorkflowHistory).workflowId ?? started.workflowId ?? "replay");
   const runId = String((history as WorkflowHistory).runId ?? started.runId ?? "replay");
@@ -196,10 +199,12 @@ async function replayOne(prepared: Prepared, history: WorkflowHistory | readonly
   const definition = prepared.definitions.get(workflowType);
   if (definition === undefined) {
     const known = [...prepared.definitions.keys()].map((n) => `'${n}'`).join(", ") || "none";
-    throw Object.assign(
-      new Error(`Cannot replay workflow '${workflowId}': its type '${workflowType}' is not exported by the workflows module (exported: ${known}) (WFS_UNKNOWN_WORKFLOW_TYPE)`),
-      { code: "WFS_UNKNOWN_WORKFLOW_TYPE" },
-    );
+    throw codedError(Error, {
+      code: "WFS_UNKNOWN_WORKFLOW_TYPE",
+      message: `Cannot replay workflow '${workflowId}': its type '${workflowType}' is not exported by the workflows module ` +
+        `(exported: ${known})`,
+      hint: "Export it with workflow.defn from the workflowsPath module, or replay with the workflowsPath that has it",
+    });
   }
   const executor = await RunExecutor.create({
     definition,

@@ -11,6 +11,7 @@
  * §2.7). `workflowFailureErrorTypes` turns chosen error types into workflow failures instead.
  * @module
  */
+import { codedError, composeMessage } from "../sandbox/coded_error.ts";
 import { DeadlockError } from "../sandbox/deadlock_error.ts";
 import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
 import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
@@ -20,7 +21,7 @@ import { parseDuration } from "./_duration.ts";
 import { errorLocation } from "./_error_location.ts";
 import { type ErrorTypeEntry, matchesErrorTypes } from "./_error_types.ts";
 import type { ActivityOutcome, ActivityTaskData, HistoryService, RunningActivity } from "./_history_service.ts";
-import { parseOptions } from "./_options.ts";
+import { invalidOption, parseOptions } from "./_options.ts";
 import { RunExecutor } from "./_run_executor.ts";
 import { serviceOf } from "./_service_of.ts";
 import { Context, runInActivityContext } from "./activity_context.ts";
@@ -138,11 +139,9 @@ export class Worker {
     const service = serviceOf(env, "Worker.create(env, options)");
     const parsed = parseOptions(workerOptionsSchema, options, "Worker.create()");
     if (parsed.workflowsPath === undefined && parsed.activities === undefined) {
-      throw Object.assign(
-        new TypeError(
-          `Worker.create() needs work to do: set 'workflowsPath' (a module exporting workflows), 'activities', or both (WFS_INVALID_OPTION)`,
-        ),
-        { code: "WFS_INVALID_OPTION" },
+      throw invalidOption(
+        "Worker.create() needs work to do: it was given neither 'workflowsPath' nor 'activities'",
+        "Set 'workflowsPath' (a module exporting workflows), 'activities', or both",
       );
     }
     const debugMode = parsed.debugMode ?? readDebugEnv();
@@ -208,7 +207,11 @@ export class Worker {
    */
   run(): Promise<void> {
     if (this.#state !== "INITIALIZED") {
-      return Promise.reject(new Error(`Worker.run() was already called (the worker is ${this.#state}); create a new Worker to run again (WFS_WORKER_STATE)`));
+      return Promise.reject(codedError(Error, {
+        code: "WFS_WORKER_STATE",
+        message: `Worker.run() was already called (the worker is ${this.#state})`,
+        hint: "Create a new Worker to run again",
+      }));
     }
     this.#state = "RUNNING";
     this.#unregister = this.#service.registerWorker({
@@ -240,7 +243,11 @@ export class Worker {
   async runUntil<T>(promiseOrFn: Promise<T> | (() => Promise<T>)): Promise<T> {
     const running = this.run();
     const stopped = running.then(() => {
-      throw new Error("The worker stopped before the promise given to runUntil() settled (WFS_WORKER_STATE)");
+      throw codedError(Error, {
+        code: "WFS_WORKER_STATE",
+        message: "The worker stopped before the promise given to runUntil() settled",
+        hint: "Look at why the worker stopped (its logger says) and keep it running until the promise settles",
+      });
     });
     stopped.catch(() => {});
     try {
@@ -401,14 +408,12 @@ export class Worker {
     const definition = this.#definitions.get(info.workflowType);
     if (definition !== undefined) return definition;
     const known = [...this.#definitions.keys()].map((n) => `'${n}'`).join(", ") || "none";
-    throw Object.assign(
-      new Error(
-        `Workflow type '${info.workflowType}' is not registered on the worker of task queue '${this.options.taskQueue}' ` +
-          `(registered: ${known}); export it with workflow.defn from the workflowsPath module, or start the workflow ` +
-          `on the right task queue (WFS_UNKNOWN_WORKFLOW_TYPE)`,
-      ),
-      { name: "WorkflowTypeNotFoundError", code: "WFS_UNKNOWN_WORKFLOW_TYPE" },
-    );
+    throw codedError(Error, {
+      code: "WFS_UNKNOWN_WORKFLOW_TYPE",
+      message: `Workflow type '${info.workflowType}' is not registered on the worker of task queue '${this.options.taskQueue}' ` +
+        `(registered: ${known})`,
+      hint: "Export it with workflow.defn from the workflowsPath module, or start the workflow on the right task queue",
+    }, { name: "WorkflowTypeNotFoundError" });
   }
 
   #createExecutor(definition: WorkflowDefinition, key: ExecutionKey, started: HistoryEvent): Promise<RunExecutor> {
@@ -461,7 +466,13 @@ export class Worker {
       // A due workflow task runs first, so the answer reflects what has arrived (a signal, say).
       await this.#workflowTask(info);
       const current = await service.store.getExecution(info);
-      if (current === undefined) throw new QueryFailedError(`Cannot query workflow '${info.workflowId}': its run '${info.runId}' is gone (WFS_QUERY_FAILED)`);
+      if (current === undefined) {
+        throw codedError(QueryFailedError, {
+          code: "WFS_QUERY_FAILED",
+          message: `Cannot query workflow '${info.workflowId}': its run '${info.runId}' is gone`,
+          hint: "Query again through client.getHandle(workflowId), which follows the latest run",
+        });
+      }
       const key = runKey(current);
       let executor = this.#take(key);
       try {
@@ -475,13 +486,21 @@ export class Worker {
         return result;
       } catch (error) {
         executor?.dispose();
-        if ((error as { code?: unknown })?.code === "WFS_QUERY_NOT_REGISTERED") throw new QueryNotRegisteredError(errorMessage(error));
+        // Built by the run state on the host side, so it is the client's error already.
+        if (error instanceof QueryNotRegisteredError) throw error;
         const copy = failureToError(errorToFailure(error, service.converter), service.converter);
         const location = errorLocation(error);
-        throw new QueryFailedError(
-          `Query '${name}' of workflow '${info.workflowId}' failed: ${errorName(error)}: ${errorMessage(error)}${location ? ` (at ${location})` : ""} (WFS_QUERY_FAILED)`,
-          copy,
-        );
+        const code = (error as { code?: unknown })?.code;
+        throw codedError(QueryFailedError, {
+          code: "WFS_QUERY_FAILED",
+          message: `Query '${name}' of workflow '${info.workflowId}' failed: ${errorName(error)}: ${errorMessage(error)}` +
+            `${location ? ` (at ${location})` : ""}`,
+          // An error of the package carries its own fix in its message; a handler's error needs the handler fixed.
+          hint: typeof code === "string" && code.startsWith("WFS_")
+            ? "Follow the fix the cause gives; queries change nothing, so the workflow is unaffected"
+            : "Fix the query handler: it runs against the workflow's current state, which may be earlier than expected",
+          cause: copy,
+        });
       }
     });
   }
@@ -523,9 +542,13 @@ export class Worker {
     try {
       if (fn === undefined) {
         const known = Object.keys(this.options.activities).map((n) => `'${n}'`).join(", ") || "none";
+        // A failure (Temporal's shape), not a package error: its message is composed as the others.
         throw ApplicationFailure.retryable(
-          `Activity '${task.activityType}' is not registered on the worker of task queue '${task.taskQueue}' (registered: ${known}); ` +
-            `add it to Worker.create({ activities }) (WFS_UNKNOWN_ACTIVITY)`,
+          composeMessage({
+            code: "WFS_UNKNOWN_ACTIVITY",
+            message: `Activity '${task.activityType}' is not registered on the worker of task queue '${task.taskQueue}' (registered: ${known})`,
+            hint: "Add it to Worker.create({ activities })",
+          }),
           "NotFoundError",
         );
       }

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { codedError } from "../sandbox/coded_error.ts";
 import { commandState } from "./_current_workflow.ts";
 import type { ActivityOptionsData } from "./_commands.ts";
 import { type Duration, isDuration, parseDuration } from "./_duration.ts";
@@ -114,14 +115,20 @@ export function executeActivity<R = unknown>(
   const state = commandState("workflow.executeActivity(...)");
   const activityType = typeof activity === "function" ? activity.name : activity;
   if (typeof activityType !== "string" || activityType === "") {
-    throw new TypeError(
-      `workflow.executeActivity(activity, ...) needs an activity name or a named function: got ${
-        typeof activity === "function" ? "an anonymous function" : typeof activity
-      } (WFS_INVALID_OPTION)`,
-    );
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.executeActivity(activity, ...) needs an activity name or a named function: got ${
+        typeof activity === "function" ? "an anonymous function" : typeof activity === "string" ? "''" : typeof activity
+      }`,
+      hint: "Pass the activity's name as registered on the worker, or the activity function itself",
+    });
   }
   if (!Array.isArray(args)) {
-    throw new TypeError(`workflow.executeActivity('${activityType}', args, options): 'args' must be an array, got ${typeof args} (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.executeActivity('${activityType}', args, options): 'args' must be an array, got ${args === null ? "null" : typeof args}`,
+      hint: "Pass the activity's arguments as an array, e.g. [order]",
+    });
   }
   const data = normalizeActivityOptions(options, `workflow.executeActivity('${activityType}')`, state.identity.taskQueue);
   return state.scheduleActivity(activityType, args, data, options.signal ?? state.rootSignal) as Promise<Awaited<R>>;
@@ -164,10 +171,12 @@ export function proxyActivities<A extends object>(options: ActivityOptions): {
 export function normalizeActivityOptions(options: ActivityOptions, call: string, defaultTaskQueue: string): ActivityOptionsData {
   const parsed = parseOptions(optionsSchema, options, call);
   if (parsed.startToCloseTimeout === undefined && parsed.scheduleToCloseTimeout === undefined) {
-    throw new TypeError(
-      `${call} needs a timeout: set 'startToCloseTimeout' (one attempt) or 'scheduleToCloseTimeout' (all attempts), ` +
-        `for example { startToCloseTimeout: '1m' } (WFS_INVALID_OPTION)`,
-    );
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `${call} needs a timeout: it has neither 'startToCloseTimeout' nor 'scheduleToCloseTimeout'`,
+      hint: "Set 'startToCloseTimeout' (one attempt) or 'scheduleToCloseTimeout' (all attempts), for example " +
+        "{ startToCloseTimeout: '1m' }",
+    });
   }
   const data: ActivityOptionsData = {
     taskQueue: parsed.taskQueue ?? defaultTaskQueue,

@@ -5,10 +5,11 @@
  */
 import { z } from "zod";
 import { workflowBrand } from "../sandbox/workflow_definition.ts";
-import { parseOptions } from "./_options.ts";
+import { codedError } from "../sandbox/coded_error.ts";
+import { invalidOption, parseOptions } from "./_options.ts";
 import type { HistoryService } from "./_history_service.ts";
 import { WorkflowFailedError, WorkflowNotFoundError } from "./client_errors.ts";
-import { CancelledFailure, type FailureData, TerminatedFailure } from "./failure.ts";
+import { CancelledFailure, type FailureData, type RetryState, TerminatedFailure } from "./failure.ts";
 import { failureToError } from "./failure_converter.ts";
 import type { ExecutionRef, HistoryEvent } from "./history_store.ts";
 import { type Payload, toPayloads } from "./payload_converter.ts";
@@ -146,16 +147,20 @@ export class WorkflowHandle<R = unknown> {
         case "WorkflowExecutionCompleted":
           return converter.fromPayload(last.result as Payload) as R;
         case "WorkflowExecutionFailed":
-          throw new WorkflowFailedError("Workflow execution failed", failureToError(last.failure as FailureData, converter), "NON_RETRYABLE_FAILURE");
+          throw workflowFailed("Workflow execution failed", failureToError(last.failure as FailureData, converter), "NON_RETRYABLE_FAILURE");
         case "WorkflowExecutionCanceled":
-          throw new WorkflowFailedError("Workflow execution cancelled", new CancelledFailure("Workflow cancelled"), "CANCEL_REQUESTED");
+          throw workflowFailed("Workflow execution cancelled", new CancelledFailure("Workflow cancelled"), "CANCEL_REQUESTED");
         case "WorkflowExecutionTerminated":
-          throw new WorkflowFailedError("Workflow execution terminated", new TerminatedFailure(String(last.reason ?? "Terminated")));
+          throw workflowFailed("Workflow execution terminated", new TerminatedFailure(String(last.reason ?? "Terminated")), "UNSPECIFIED");
         case "WorkflowExecutionContinuedAsNew":
           runId = String(last.newExecutionRunId);
           continue;
         default:
-          throw new Error(`Workflow '${this.workflowId}' closed without a closing event (last event: ${last?.type}) (WFS_HISTORY_INVALID)`);
+          throw codedError(Error, {
+            code: "WFS_HISTORY_INVALID",
+            message: `Workflow '${this.workflowId}' closed without a closing event (last event: ${last?.type})`,
+            hint: "Check the history store for damage: a closed workflow's last event closes it",
+          });
       }
     }
   }
@@ -293,11 +298,15 @@ const STATUS: Record<string, WorkflowExecutionStatusName> = {
 };
 
 function notFound(workflowId: string, runId: string | undefined): Error {
-  return new WorkflowNotFoundError(
-    `No workflow '${workflowId}'${runId ? ` with run '${runId}'` : ""} exists in this environment's store; check the id (WFS_WORKFLOW_NOT_FOUND)`,
-    workflowId,
-    runId,
-  );
+  return codedError(WorkflowNotFoundError, {
+    code: "WFS_WORKFLOW_NOT_FOUND",
+    message: `No workflow '${workflowId}'${runId ? ` with run '${runId}'` : ""} exists in this environment's store`,
+    hint: WorkflowNotFoundError.HINT,
+  }, { workflowId, runId });
+}
+
+function workflowFailed(message: string, cause: Error, retryState: RetryState): WorkflowFailedError {
+  return codedError(WorkflowFailedError, { code: "WFS_WORKFLOW_FAILED", message, hint: WorkflowFailedError.HINT, cause }, { retryState });
 }
 
 /**
@@ -346,9 +355,11 @@ export class WorkflowClient {
     const parsed = parseOptions(startSchema, options, "client.startWorkflow()");
     const workflowId = parsed.id ?? parsed.workflowId;
     if (workflowId === undefined) {
-      throw Object.assign(new TypeError(`Missing option 'id' of client.startWorkflow(): every workflow needs an id, e.g. { id: 'order-42' } (WFS_INVALID_OPTION)`), {
-        code: "WFS_INVALID_OPTION",
-      });
+      throw invalidOption(
+        "Missing option 'id' of client.startWorkflow(): every workflow needs an id",
+        "Set 'id', e.g. { id: 'order-42' }",
+        "id",
+      );
     }
     const workflowType = workflowTypeOf(workflow);
     const args = toPayloads(this.#service.converter, parsed.args ?? []);
@@ -386,7 +397,11 @@ export class WorkflowClient {
    */
   getHandle<R = unknown>(workflowId: string, runId?: string): WorkflowHandle<R> {
     if (typeof workflowId !== "string" || workflowId === "") {
-      throw new TypeError(`client.getHandle(workflowId) needs a non-empty string id, got ${typeof workflowId} (WFS_INVALID_OPTION)`);
+      throw codedError(TypeError, {
+        code: "WFS_INVALID_OPTION",
+        message: `client.getHandle(workflowId) needs a non-empty string id, got ${workflowId === "" ? "''" : typeof workflowId}`,
+        hint: "Pass the id the workflow was started with",
+      });
     }
     return new WorkflowHandle<R>(this.#service, workflowId, runId);
   }
@@ -398,8 +413,10 @@ function workflowTypeOf(workflow: WorkflowReference): string {
     const name = workflowBrand(workflow)?.name ?? workflow.name;
     if (name) return name;
   }
-  throw new TypeError(
-    `client.startWorkflow(workflow, ...) takes a workflow type name or a function or class marked with workflow.defn, ` +
-      `got ${typeof workflow === "function" ? "an anonymous function" : typeof workflow} (WFS_INVALID_OPTION)`,
-  );
+  throw codedError(TypeError, {
+    code: "WFS_INVALID_OPTION",
+    message: `client.startWorkflow(workflow, ...) takes a workflow type name or a function or class marked with workflow.defn, ` +
+      `got ${typeof workflow === "function" ? "an anonymous function" : typeof workflow === "string" ? "''" : typeof workflow}`,
+    hint: "Pass the workflow's type name, or the function or class that workflow.defn returned",
+  });
 }

@@ -4,6 +4,7 @@
  * replay.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { commandState } from "./_current_workflow.ts";
 import { type Duration, parseDuration } from "./_duration.ts";
 import { CancelledFailure } from "./failure.ts";
@@ -44,7 +45,11 @@ export function condition(fn: () => unknown, timeout: Duration, options?: Condit
 export async function condition(fn: () => unknown, timeout?: Duration, options: ConditionOptions = {}): Promise<void | boolean> {
   const state = commandState("workflow.condition(...)");
   if (typeof fn !== "function") {
-    throw new TypeError(`workflow.condition(fn) takes a function returning a boolean: got ${typeof fn} (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.condition(fn) takes a function returning a boolean: got ${fn === null ? "null" : typeof fn}`,
+      hint: "Pass a function that reads workflow state, e.g. workflow.condition(() => approved)",
+    });
   }
   const signal = options.signal ?? state.rootSignal;
   if (timeout === undefined) {

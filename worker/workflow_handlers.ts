@@ -4,6 +4,7 @@
  * `@workflow.signal` and `@workflow.query`.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { currentWorkflowState } from "./_current_workflow.ts";
 
 /**
@@ -93,18 +94,31 @@ export function setHandler(
 ): void {
   const state = currentWorkflowState("workflow.setHandler(...)");
   if (typeof definition !== "object" || definition === null || (definition.type !== "signal" && definition.type !== "query")) {
-    throw new TypeError(
-      `workflow.setHandler(definition, handler) takes a definition from defineSignal() or defineQuery() (WFS_INVALID_OPTION)`,
-    );
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.setHandler(definition, handler) takes a definition from defineSignal() or defineQuery(), got ${
+        definition === null ? "null" : typeof definition
+      }`,
+      hint: "Pass what workflow.defineSignal(name) or workflow.defineQuery(name) returned",
+    });
   }
   if (handler !== undefined && typeof handler !== "function") {
-    throw new TypeError(`workflow.setHandler(${definition.type} '${definition.name}', handler): the handler must be a function or undefined (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `workflow.setHandler(${definition.type} '${definition.name}', handler): the handler must be a function or ` +
+        `undefined, got ${handler === null ? "null" : typeof handler}`,
+      hint: "Pass a function, or undefined to remove the handler",
+    });
   }
   state.setHandler(definition.type, definition.name, handler);
 }
 
 function checkName(name: unknown, call: string): void {
   if (typeof name !== "string" || name === "") {
-    throw new TypeError(`${call} needs a non-empty string name, got ${typeof name} (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `${call} needs a non-empty string name, got ${name === "" ? "''" : name === null ? "null" : typeof name}`,
+      hint: "Name it as clients will, e.g. defineSignal('approve')",
+    });
   }
 }

@@ -5,6 +5,7 @@
  * the host's copy of the class would not describe the run's class.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { WORKFLOW_METHOD, type WorkflowMethodBrand } from "./_workflow_run_state.ts";
 
 /**
@@ -30,10 +31,18 @@ type MethodContext = { kind: string; name: string | symbol; static?: boolean; pr
 function mark(kind: WorkflowMethodBrand["kind"], method: unknown, context: unknown, name: string | undefined): void {
   const ctx = context as MethodContext | undefined;
   if (typeof method !== "function" || (ctx !== undefined && ctx.kind !== "method")) {
-    throw new TypeError(`@workflow.${kind} decorates methods of a workflow class, not ${ctx?.kind ?? typeof method}s (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `@workflow.${kind} decorates methods of a workflow class, not ${ctx?.kind ?? typeof method}s`,
+      hint: `Put @workflow.${kind} on a public instance method of the workflow class`,
+    });
   }
   if (ctx?.static || ctx?.private) {
-    throw new TypeError(`@workflow.${kind} cannot decorate the ${ctx.static ? "static" : "private"} method '${String(ctx.name)}': use a public instance method (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `@workflow.${kind} cannot decorate the ${ctx.static ? "static" : "private"} method '${String(ctx.name)}'`,
+      hint: "Use a public instance method",
+    });
   }
   const brand: WorkflowMethodBrand = Object.freeze(name === undefined ? { kind } : { kind, name });
   Object.defineProperty(method, WORKFLOW_METHOD, { value: brand, configurable: true });
@@ -124,7 +133,13 @@ function handlerDecorator(kind: "signal" | "query", args: unknown[]): unknown {
   }
   const options = (args[0] ?? {}) as HandlerMethodOptions;
   if (typeof options !== "object" || (options.name !== undefined && (typeof options.name !== "string" || options.name === ""))) {
-    throw new TypeError(`@workflow.${kind}(options) takes { name?: string } (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `@workflow.${kind}(options) takes { name?: string }, got ${
+        typeof options !== "object" ? typeof options : `name ${typeof options.name === "string" ? "''" : typeof options.name}`
+      }`,
+      hint: `Pass a non-empty name, e.g. @workflow.${kind}({ name: 'status' }), or no options`,
+    });
   }
   return (method: Method, context: ClassMethodDecoratorContext) => {
     mark(kind, method, context, options.name);

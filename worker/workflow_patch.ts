@@ -5,6 +5,7 @@
  * marker. The answer is fixed for the rest of the run once given.
  * @module
  */
+import { codedError } from "../sandbox/coded_error.ts";
 import { commandState } from "./_current_workflow.ts";
 
 /**
@@ -51,6 +52,10 @@ export function deprecatePatch(patchId: string): void {
 
 function checkId(patchId: unknown, call: string): void {
   if (typeof patchId !== "string" || patchId === "") {
-    throw new TypeError(`${call} needs a non-empty string id, got ${typeof patchId} (WFS_INVALID_OPTION)`);
+    throw codedError(TypeError, {
+      code: "WFS_INVALID_OPTION",
+      message: `${call} needs a non-empty string id, got ${patchId === "" ? "''" : patchId === null ? "null" : typeof patchId}`,
+      hint: "Name the change, e.g. workflow.patched('timer-first'), and keep the same id in every version",
+    });
   }
 }
