@@ -10,6 +10,7 @@
 import { pathToFileURL } from "node:url";
 import { ensureRegistered, register } from "../loader/register.ts";
 import { sharedLoaderServices } from "../loader/loader_services.ts";
+import { codedError } from "../sandbox/coded_error.ts";
 import { builtInTargets, moduleTargets, snapshot, type WatchedObject } from "../sandbox/mutation_report.ts";
 import { resolveImport } from "../sandbox/module_resolver.ts";
 import type { SandboxRestrictions } from "../sandbox/sandbox_restrictions.ts";
@@ -113,16 +114,21 @@ async function loadRestrictions(args: CheckArguments, api: Api): Promise<Sandbox
     try {
       namespace = await import(pathToFileURL(args.restrictions).href);
     } catch (error) {
-      throw new CheckUsageError(`Cannot load '--restrictions ${args.restrictions}': ${(error as Error)?.message ?? error}`, "--restrictions");
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Cannot load '--restrictions ${args.restrictions}': ${(error as Error)?.message ?? error}`,
+        hint: "Make the module import without error, or pass another module that exports the worker's SandboxRestrictions as 'restrictions'",
+        cause: error,
+      }, { option: "--restrictions" });
     }
     const exported = namespace.restrictions ?? namespace.default;
     if (!(exported instanceof SandboxRestrictions)) {
-      throw new CheckUsageError(
-        `Cannot use '--restrictions ${args.restrictions}': it exports no SandboxRestrictions as 'restrictions' or default ` +
-          `(found ${exported === undefined ? "neither" : typeof exported}). Export the worker's: ` +
-          "export const restrictions = SandboxRestrictions.default.with({ ... })",
-        "--restrictions",
-      );
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Cannot use '--restrictions ${args.restrictions}': it exports no SandboxRestrictions as 'restrictions' or default ` +
+          `(found ${exported === undefined ? "neither" : typeof exported})`,
+        hint: "Export the worker's: export const restrictions = SandboxRestrictions.default.with({ ... })",
+      }, { option: "--restrictions" });
     }
     restrictions = exported;
   }
@@ -130,7 +136,12 @@ async function loadRestrictions(args: CheckArguments, api: Api): Promise<Sandbox
     try {
       restrictions = restrictions.withPassthroughModules(...args.passthrough);
     } catch (error) {
-      throw new CheckUsageError(`Invalid value for '--passthrough': ${(error as Error).message}`, "--passthrough");
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Invalid value for '--passthrough': ${(error as Error)?.message ?? error}`,
+        hint: "Pass module names, such as zod or ./schemas.ts",
+        cause: error,
+      }, { option: "--passthrough" });
     }
   }
   return restrictions;

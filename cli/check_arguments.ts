@@ -7,6 +7,8 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { codedError, composeMessage, errorDocs } from "../sandbox/coded_error.ts";
+import { brandClass } from "../sandbox/error_brand.ts";
 
 /** The validated arguments of `check`. */
 export interface CheckArguments {
@@ -28,25 +30,70 @@ export interface CheckArguments {
 }
 
 /**
+ * Options of {@link CheckUsageError}.
+ *
+ * @example
+ * ```ts
+ * import type { CheckUsageErrorOptions } from "./check_arguments.ts";
+ * const options: CheckUsageErrorOptions = { option: "--jsn", hint: "Did you mean '--json'?" };
+ * ```
+ */
+export interface CheckUsageErrorOptions {
+  /** The option (`--threshold`) or argument concerned. */
+  readonly option?: string;
+  /**
+   * The fix.
+   * @default {"Run 'workflow-sandbox check --help' for the options"}
+   */
+  readonly hint?: string;
+  /** The error this one was caused by. */
+  readonly cause?: unknown;
+}
+
+/**
  * A usage error: an unknown option, a bad value, a missing file. The command prints the message and
- * exits with code 2.
+ * exits with code 2. Branded (sandbox/error_brand.ts), so `instanceof` holds across copies of the
+ * package; the command builds it with `codedError()`, the constructor is for code that builds one
+ * itself.
  *
  * @example
  * ```ts
  * import { CheckUsageError } from "./check_arguments.ts";
- * new CheckUsageError("Unknown option '--jsn'").code; // "WFS_CLI_USAGE"
+ * const error = new CheckUsageError("Unknown option '--jsn'", { option: "--jsn", hint: "Did you mean '--json'?" });
+ * error.code; // "WFS_CLI_USAGE"
+ * error.message; // "Unknown option '--jsn'. Did you mean '--json'? (WFS_CLI_USAGE)"
  * ```
  */
 export class CheckUsageError extends Error {
-  readonly code = "WFS_CLI_USAGE";
+  /** The brand every copy of this package recognises. */
+  declare static readonly brand: symbol;
+
+  /** Stable code with a page in `docs/errors/`. */
+  readonly code: "WFS_CLI_USAGE";
+  /** The fix. */
+  readonly hint: string;
+  /** The address of the code's page. */
+  readonly docs: string;
   /** The option (`--threshold`) or argument concerned. */
   readonly option: string | undefined;
-  constructor(message: string, option?: string) {
-    super(`${message} (WFS_CLI_USAGE)`);
-    this.name = "CheckUsageError";
+
+  /**
+   * @param message What happened, without the fix (that is `hint`) or the code: both are appended.
+   * @param options The option concerned (a string is taken as `option`), the fix, the cause.
+   */
+  constructor(message: string, options: string | CheckUsageErrorOptions = {}) {
+    const { option, hint = CheckUsageError.HINT, cause } = typeof options === "string" ? { option: options } : options;
+    super(composeMessage({ code: "WFS_CLI_USAGE", message, hint }), cause === undefined ? undefined : { cause });
+    this.code = "WFS_CLI_USAGE";
+    this.hint = hint;
+    this.docs = errorDocs("WFS_CLI_USAGE");
     this.option = option;
   }
+
+  /** The fix a usage error gives by default. */
+  static readonly HINT = "Run 'workflow-sandbox check --help' for the options";
 }
+brandClass(CheckUsageError, "error", "CheckUsageError");
 
 interface OptionSpec {
   readonly key: keyof Raw;
@@ -135,23 +182,38 @@ export function parseCheckArguments(argv: readonly string[], cwd: string): Check
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const spec = OPTIONS[name];
     if (!spec) {
-      const hint = closest(name);
-      throw new CheckUsageError(
-        `Unknown option '${name}'${hint ? ` (did you mean '${hint}'?)` : ""}. Run 'workflow-sandbox check --help' for the options`,
-        name,
-      );
+      const nearest = closest(name);
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Unknown option '${name}'`,
+        hint: `${nearest ? `Did you mean '${nearest}'? ` : ""}${CheckUsageError.HINT}`,
+      }, { option: name });
     }
     let value: string | boolean = true;
     if (spec.value) {
       if (eq > 0) value = arg.slice(eq + 1);
       else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
-      else throw new CheckUsageError(`Option '${name}' needs a value: write '${name} <value>' or '${name}=<value>'`, name);
+      else {
+        throw codedError(CheckUsageError, {
+          code: "WFS_CLI_USAGE",
+          message: `Option '${name}' needs a value`,
+          hint: `Write '${name} <value>' or '${name}=<value>'`,
+        }, { option: name });
+      }
     } else if (eq > 0) {
-      throw new CheckUsageError(`Option '${name}' takes no value: current value is '${arg.slice(eq + 1)}'. Write '${name}' alone`, name);
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Option '${name}' takes no value: current value is '${arg.slice(eq + 1)}'`,
+        hint: `Write '${name}' alone`,
+      }, { option: name });
     }
     if (spec.repeat) (raw[spec.key] as string[]).push(value as string);
     else if (raw[spec.key] !== undefined && spec.value) {
-      throw new CheckUsageError(`Option '${name}' is given twice: give it once`, name);
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Option '${name}' is given twice`,
+        hint: "Give it once",
+      }, { option: name });
     } else (raw as unknown as Record<string, unknown>)[spec.key] = value;
   }
 
@@ -159,37 +221,51 @@ export function parseCheckArguments(argv: readonly string[], cwd: string): Check
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const flag = FLAG_OF[String(issue.path[0])] ?? String(issue.path[0]);
-    throw new CheckUsageError(`Invalid value for '${flag}': ${issue.message.replace(/^Invalid input: /, "")}`, flag);
+    throw codedError(CheckUsageError, {
+      code: "WFS_CLI_USAGE",
+      message: `Invalid value for '${flag}': ${issue.message.replace(/^Invalid input: /, "")}`,
+      hint: `Pass what '${flag}' expects; 'workflow-sandbox check --help' describes its values`,
+    }, { option: flag });
   }
   const options = parsed.data;
   if (options.help) {
     return { files: [], histories: [], json: false, thresholdMs: 1, samples: 10, restrictions: undefined, passthrough: [], help: true };
   }
   if (options.files.length === 0) {
-    throw new CheckUsageError(
-      "No workflow file given: pass the module that exports your workflows, as the worker's workflowsPath " +
+    throw codedError(CheckUsageError, {
+      code: "WFS_CLI_USAGE",
+      message: "No workflow file given",
+      hint: "Pass the module that exports your workflows, as the worker's workflowsPath " +
         "(workflow-sandbox check src/workflows.ts)",
-      FLAG_OF.files,
-    );
+    }, { option: FLAG_OF.files });
   }
   const files = options.files.map((file) => {
     const path = resolve(cwd, file);
     if (!existsSync(path)) {
-      throw new CheckUsageError(`Cannot check '${file}': the file does not exist (looked at '${path}'). Pass the path of a module that exports workflows`, file);
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Cannot check '${file}': the file does not exist (looked at '${path}')`,
+        hint: "Pass the path of a module that exports workflows",
+      }, { option: file });
     }
     if (!statSync(path).isFile()) {
-      throw new CheckUsageError(`Cannot check '${file}': it is a folder. Pass the module that exports your workflows (the worker's workflowsPath)`, file);
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Cannot check '${file}': it is a folder`,
+        hint: "Pass the module that exports your workflows (the worker's workflowsPath)",
+      }, { option: file });
     }
     return path;
   });
   const histories = options.histories.map((dir) => {
     const path = resolve(cwd, dir);
     if (!existsSync(path) || !statSync(path).isDirectory()) {
-      throw new CheckUsageError(
-        `Cannot read histories from '${dir}': ${existsSync(path) ? "it is not a folder" : "the folder does not exist"}. ` +
-          "Pass a folder of JSON histories saved from handle.fetchHistory()",
-        "--histories",
-      );
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Cannot read histories from '${dir}': ${existsSync(path) ? "it is not a folder" : "the folder does not exist"} ` +
+          `(looked at '${path}')`,
+        hint: "Pass a folder of JSON histories saved from handle.fetchHistory()",
+      }, { option: "--histories" });
     }
     return path;
   });
@@ -197,11 +273,11 @@ export function parseCheckArguments(argv: readonly string[], cwd: string): Check
   if (options.restrictions !== undefined) {
     restrictions = resolve(cwd, options.restrictions);
     if (!existsSync(restrictions)) {
-      throw new CheckUsageError(
-        `Cannot load '--restrictions ${options.restrictions}': the file does not exist (looked at '${restrictions}'). ` +
-          "Pass a module that exports the worker's SandboxRestrictions as 'restrictions'",
-        "--restrictions",
-      );
+      throw codedError(CheckUsageError, {
+        code: "WFS_CLI_USAGE",
+        message: `Cannot load '--restrictions ${options.restrictions}': the file does not exist (looked at '${restrictions}')`,
+        hint: "Pass a module that exports the worker's SandboxRestrictions as 'restrictions'",
+      }, { option: "--restrictions" });
     }
   }
   return {

@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import { check } from "./check.ts";
+import { assertSupportedRuntime, isMainModule } from "../loader/runtime.ts";
 
 const HELP = `Usage: workflow-sandbox <command> [options]
 
@@ -32,6 +33,12 @@ Exit codes: 0 passed, 1 a check failed, 2 usage error.
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr };
+  try {
+    assertSupportedRuntime();
+  } catch (error) {
+    process.stderr.write(`workflow-sandbox: ${(error as Error).message}\n`);
+    return 1;
+  }
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     if (command === undefined) {
       process.stderr.write("workflow-sandbox: no command given. Run 'workflow-sandbox check <workflow-file>' (WFS_CLI_USAGE)\n\n" + HELP);
@@ -46,6 +53,6 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 // Deno runs this file directly; Node runs bin/workflow-sandbox.mjs, which calls main().
-if ((import.meta as { main?: boolean }).main && "Deno" in globalThis) {
+if (isMainModule(import.meta)) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { HistoryFile, ReplayOutcome } from "./history_replay.ts";
+import { loadsTemporalCore } from "../loader/runtime.ts";
 
 const TEMPORAL_WORKFLOW_IMPORT = /(?:from\s*|import\s*\(?\s*)["']@temporalio\/workflow(?:\/[^"']*)?["']/;
 
@@ -90,7 +91,7 @@ export function temporalReplayer(files: readonly string[], cwd: string): (file: 
     const temporal = file.temporal!;
     const ids = { workflowType: temporal.workflowType, workflowId: temporal.workflowId };
     const shown = relative(cwd, file.path);
-    if ("Deno" in globalThis) {
+    if (!loadsTemporalCore) {
       return fail(file, ids, "WFS_UNSUPPORTED_RUNTIME", `Cannot replay '${shown}': Temporal histories replay on Node only (Temporal's native core does not load in Deno). Run check with Node`);
     }
     if (files.length === 0) {

@@ -8,6 +8,7 @@
  * @module
  */
 import { runExclusive } from "../sandbox/activation_queue.ts";
+import { codedError } from "../sandbox/coded_error.ts";
 import { enterRun } from "../sandbox/current_run.ts";
 import { DeadlockError } from "../sandbox/deadlock_error.ts";
 import { runWithDeadline } from "../sandbox/deadlock_guard.ts";
@@ -22,6 +23,11 @@ import type { RuntimeWorkflow, WorkflowRuntime } from "./_workflow_runtime.ts";
 type Any = any;
 type Activation = Any;
 type Completion = Any;
+
+// The fix of an activation that breaks the invariants Temporal's worker checks (vm-shared.js): Core
+// sent it, so neither the workflow nor its options are at fault.
+const MALFORMED_ACTIVATION = "This activation from Temporal's core is malformed: report it with the whole error and the " +
+  "versions of @temporalio/worker and workflow-sandbox";
 
 /** Where a workflow's executions are registered (for tests and diagnostics). */
 export interface WorkflowRegistry {
@@ -92,14 +98,20 @@ export class SandboxedWorkflow implements RuntimeWorkflow, RejectionTarget {
     const api = this.#runtime.api;
     const activator = this.activator;
     try {
-      if (!activation.jobs) throw new TypeError("Expected workflow activation jobs to be defined");
+      if (!activation.jobs) {
+        throw codedError(TypeError, { code: "WFS_INTERNAL", message: "Expected workflow activation jobs to be defined", hint: MALFORMED_ACTIVATION });
+      }
       // Core never mixes queries with other jobs in one activation.
       const [queries, nonQueries] = partition(activation.jobs, ({ queryWorkflow }) => queryWorkflow != null);
       if (queries.length > 0) {
-        if (nonQueries.length > 0) throw new TypeError("Got both queries and other jobs in a single activation");
+        if (nonQueries.length > 0) {
+          throw codedError(TypeError, { code: "WFS_INTERNAL", message: "Got both queries and other jobs in a single activation", hint: MALFORMED_ACTIVATION });
+        }
         return await this.#activateQueries(activation);
       }
-      if (activation.timestamp == null) throw new TypeError("Expected activation.timestamp to be set for non-query activation");
+      if (activation.timestamp == null) {
+        throw codedError(TypeError, { code: "WFS_INTERNAL", message: "Expected activation.timestamp to be set for non-query activation", hint: MALFORMED_ACTIVATION });
+      }
       activator.now = common.tsToMs(activation.timestamp);
       activator.mutateWorkflowInfo((info: Any) => ({
         ...info,
@@ -131,7 +143,9 @@ export class SandboxedWorkflow implements RuntimeWorkflow, RejectionTarget {
       const singleBatch = !hasSignals || activator.hasFlag(sdkFlags.ProcessWorkflowActivationJobsAsSingleBatch);
       const [patches, nonPatches] = partition(activation.jobs, ({ notifyHasPatch }) => notifyHasPatch != null);
       for (const { notifyHasPatch } of patches) {
-        if (notifyHasPatch == null) throw new TypeError("Expected notifyHasPatch to be set");
+        if (notifyHasPatch == null) {
+          throw codedError(TypeError, { code: "WFS_INTERNAL", message: "Expected notifyHasPatch to be set", hint: MALFORMED_ACTIVATION });
+        }
         activator.notifyHasPatch(notifyHasPatch);
       }
       if (singleBatch) {
@@ -210,7 +224,10 @@ export class SandboxedWorkflow implements RuntimeWorkflow, RejectionTarget {
 
   async #drain(started = hostNow()): Promise<void> {
     await drain(this.run);
-    if (this.#timeoutMs && hostNow() - started > this.#timeoutMs) throw new DeadlockError(this.#timeoutMs, "microtasks");
+    if (this.#timeoutMs && hostNow() - started > this.#timeoutMs) {
+      const timeoutMs = this.#timeoutMs;
+      throw codedError(DeadlockError, DeadlockError.facts(timeoutMs, "microtasks"), { timeoutMs, phase: "microtasks" as const });
+    }
   }
 
   /** Runs `fn` as this workflow's turn: after every other activation, with this run current. */

@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createBundlerResolver } from "../loader/bundler_resolution.ts";
 import { ensureRegistered, register } from "../loader/register.ts";
 import { type LoaderServices, sharedLoaderServices } from "../loader/loader_services.ts";
+import { codedError } from "../sandbox/coded_error.ts";
 import { enterRun } from "../sandbox/current_run.ts";
 import { detectCommonJsNamespaceShape } from "../sandbox/esm_interop.ts";
 import { freeze } from "../sandbox/host_intrinsics.ts";
@@ -151,15 +152,16 @@ export class WorkflowRuntime {
     const sandbox = options.sandbox ?? {};
     const registration = sandbox.bundlerResolution ? register({ bundlerResolution: true }) : ensureRegistered();
     if (sandbox.bundlerResolution && !registration.bundlerResolution) {
-      throw new Error(
-        "Cannot enable bundler resolution as the loader hooks were registered without it: they are " +
-          "process-wide and were registered before the worker was created. Start the process with " +
-          "WORKFLOW_SANDBOX_RESOLUTION=bundler, or call register({ bundlerResolution: true }) first",
-      );
+      throw codedError(Error, {
+        code: "WFS_INVALID_OPTION",
+        message: "Cannot enable bundler resolution ('sandbox.bundlerResolution') as the loader hooks were registered " +
+          "without it: they are process-wide and were registered before the worker was created",
+        hint: "Start the process with WORKFLOW_SANDBOX_RESOLUTION=bundler, or call register({ bundlerResolution: true }) first",
+      }, { option: "sandbox.bundlerResolution" });
     }
     await detectCommonJsNamespaceShape(pathToFileURL(join(registration.root, "sandbox", "_cjs_namespace_probe.cjs")).href);
     const services = sandbox.services ?? sharedLoaderServices();
-    const workflowsUrl = resolveWorkflowsPath(options.workflowsPath);
+    const workflowsUrl = resolveWorkflowsPath(options.workflowsPath, "workflowsPath");
     const base = dirname(fileURLToPath(workflowsUrl));
     // The SDK as the workflows resolve it (webpack resolves it next to workflowsPath), else the
     // worker's own copy.
@@ -178,19 +180,19 @@ export class WorkflowRuntime {
       globalOverrides: sdkFile("lib/global-overrides.js"),
       index: sdkFile("lib/index.js"),
     };
-    const interceptors = (options.interceptorModules ?? []).map((spec) => resolveModule(spec, base));
+    const interceptors = (options.interceptorModules ?? []).map((spec) => resolveModule(spec, base, "interceptors.workflowModules"));
     const urls: RuntimeUrls = {
       workflows: workflowsUrl,
       interceptors,
-      payload: options.payloadConverterPath ? resolveModule(options.payloadConverterPath, base) : undefined,
-      failure: options.failureConverterPath ? resolveModule(options.failureConverterPath, base) : undefined,
+      payload: options.payloadConverterPath ? resolveModule(options.payloadConverterPath, base, "dataConverter.payloadConverterPath") : undefined,
+      failure: options.failureConverterPath ? resolveModule(options.failureConverterPath, base, "dataConverter.failureConverterPath") : undefined,
     };
     // The SDK's own interceptor modules (the worker's default, a no-op kept for compatibility) hold
     // no state: they are shared like the rest of the SDK. The workflow's own are per execution.
     const sdkOwned = (url: string) => fileURLToPath(url).startsWith(join(workerRoot, "lib") + sep);
     const preload = [
       ...interceptors.filter(sdkOwned),
-      ...(options.preloadModules ?? []).map((spec) => resolveModule(spec, base)),
+      ...(options.preloadModules ?? []).map((spec) => resolveModule(spec, base, "bundlerOptions.preloadModules")),
     ];
 
     // --- The shared runtime: its own graph and run, built-ins only from the host. ---------------
@@ -412,7 +414,13 @@ export class WorkflowRuntime {
 
   #requireCurrent(): RuntimeWorkflow {
     const workflow = this.current;
-    if (workflow === undefined) throw new Error("The Temporal workflow runtime was called outside of a workflow");
+    if (workflow === undefined) {
+      throw codedError(Error, {
+        code: "WFS_INTERNAL",
+        message: "The Temporal workflow runtime was called outside of a workflow (no workflow's activation is running)",
+        hint: "Report it with the whole error and the versions of @temporalio/worker and workflow-sandbox",
+      });
+    }
     return workflow;
   }
 }
@@ -421,23 +429,31 @@ const fileExists = (path: string) => statSync(path, { throwIfNoEntry: false })?.
 const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 const bundler = createBundlerResolver({ fileExists, isDirectory });
 
-/** The file URL of `workflowsPath`: a file, a file without its extension, or a folder's index. */
-function resolveWorkflowsPath(path: string): string {
+/**
+ * The file URL of a module path of the worker options (`workflowsPath`, or a path `option` names):
+ * a file, a file without its extension, or a folder's index.
+ */
+function resolveWorkflowsPath(path: string, option: string): string {
   const absolute = resolvePath(path);
   const url = bundler.resolve(pathToFileURL(absolute).href, undefined);
   if (url === undefined) {
-    throw new Error(
-      `Cannot find the workflows module '${path}': no file, no file with a known extension and no folder ` +
-        "index there. Pass WorkerOptions.workflowsPath as an absolute path (require.resolve('./workflows'))",
-    );
+    const what = option === "workflowsPath" ? "the workflows module" : `the module of WorkerOptions.${option}`;
+    throw codedError(Error, {
+      code: "WFS_INVALID_OPTION",
+      message: `Cannot find ${what} '${path}'${absolute === path ? "" : ` (looked at '${absolute}')`}: no file, ` +
+        "no file with a known extension and no folder index there",
+      hint: option === "workflowsPath"
+        ? "Pass WorkerOptions.workflowsPath as an absolute path (require.resolve('./workflows'))"
+        : `Pass WorkerOptions.${option} as an absolute path, a path relative to the workflows module's folder, or a package name`,
+    }, { option });
   }
   return url;
 }
 
 /** A module named in worker options: a path (relative to the workflows folder) or a package. */
-function resolveModule(specifier: string, base: string): string {
-  if (specifier.startsWith("file:")) return resolveWorkflowsPath(fileURLToPath(specifier));
-  if (isAbsolute(specifier) || specifier.startsWith(".")) return resolveWorkflowsPath(resolvePath(base, specifier));
+function resolveModule(specifier: string, base: string, option: string): string {
+  if (specifier.startsWith("file:")) return resolveWorkflowsPath(fileURLToPath(specifier), option);
+  if (isAbsolute(specifier) || specifier.startsWith(".")) return resolveWorkflowsPath(resolvePath(base, specifier), option);
   return pathToFileURL(createRequire(join(base, "noop.js")).resolve(specifier)).href;
 }
 

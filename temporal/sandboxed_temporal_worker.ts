@@ -13,6 +13,7 @@
 import { type ReplayWorkerOptions, Worker, type WorkerOptions } from "@temporalio/worker";
 import type { WorkflowCreator } from "@temporalio/worker/lib/workflow/interface.js";
 import type { ReplayHistoriesIterable, ReplayResult } from "@temporalio/worker/lib/replay.js";
+import { codedError } from "../sandbox/coded_error.ts";
 import { invokePatchActivationCallback } from "./_host_sdk.ts";
 import { WorkflowRuntime, type WorkflowRuntimeOptions } from "./_workflow_runtime.ts";
 import { SandboxedWorkflowCreator } from "./sandboxed_workflow_creator.ts";
@@ -103,11 +104,12 @@ export class SandboxedTemporalWorker extends Worker {
 
   protected static override async getOrCreateBundle(compiledOptions: CompiledOptions, logger: Logger): Promise<Any> {
     if (compiledOptions.workflowBundle) {
-      throw new TypeError(
-        "SandboxedTemporalWorker loads workflows from 'workflowsPath', but 'workflowBundle' was given: a " +
-          "webpack bundle cannot run in the sandbox. Pass 'workflowsPath' instead, or use Worker from " +
-          "@temporalio/worker for a prebuilt bundle",
-      );
+      throw codedError(TypeError, {
+        code: "WFS_INVALID_OPTION",
+        message: "SandboxedTemporalWorker loads workflows from 'workflowsPath', but 'workflowBundle' was given: a " +
+          "webpack bundle cannot run in the sandbox",
+        hint: "Pass 'workflowsPath' instead, or use Worker from @temporalio/worker for a prebuilt bundle",
+      }, { option: "workflowBundle" });
     }
     if (!compiledOptions.workflowsPath) return undefined;
     const started = performance.now();

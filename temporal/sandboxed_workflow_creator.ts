@@ -5,6 +5,7 @@
  * @module
  */
 import type { Workflow, WorkflowCreateOptions, WorkflowCreator } from "@temporalio/worker/lib/workflow/interface.js";
+import { codedError } from "../sandbox/coded_error.ts";
 import { getTimeOfDay } from "./_host_sdk.ts";
 import { SandboxedWorkflow } from "./_sandboxed_workflow.ts";
 import { claimRejectionHandler } from "./_unhandled_rejections.ts";
@@ -95,7 +96,13 @@ export class SandboxedWorkflowCreator implements WorkflowCreator {
   }
 
   async createWorkflow(options: WorkflowCreateOptions): Promise<Workflow> {
-    if (this.#destroyed) throw new Error("Cannot create a workflow as this SandboxedWorkflowCreator was destroyed");
+    if (this.#destroyed) {
+      throw codedError(Error, {
+        code: "WFS_WORKER_STATE",
+        message: `Cannot create a workflow (run '${options.info.runId}') as this SandboxedWorkflowCreator was destroyed`,
+        hint: "Create workflows before destroy(), or create a new SandboxedWorkflowCreator",
+      });
+    }
     const runId = options.info.runId;
     const workflow = new SandboxedWorkflow(
       this.runtime,

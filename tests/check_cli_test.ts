@@ -13,10 +13,10 @@ import { exportState } from "../cli/export_state.ts";
 import { readHistories } from "../cli/history_replay.ts";
 import { createProgress } from "../cli/progress.ts";
 import type { CheckReport } from "../cli/check_report.ts";
+import { isDeno } from "../loader/runtime.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixtures = "tests/fixtures/check";
-const isDeno = "Deno" in globalThis;
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const argv = isDeno ? ["run", "-A", "bin/workflow-sandbox.mjs", ...args] : ["bin/workflow-sandbox.mjs", ...args];
@@ -147,7 +147,7 @@ test("usage errors exit 2 and name the option or file and the fix", () => {
   const unknown = cli("check", `${fixtures}/clean/workflows.ts`, "--jsn");
   assert.equal(unknown.status, 2);
   assert.equal(unknown.stdout, "");
-  assert.match(unknown.stderr, /Unknown option '--jsn' \(did you mean '--json'\?\)\. Run 'workflow-sandbox check --help'/);
+  assert.match(unknown.stderr, /Unknown option '--jsn'\. Did you mean '--json'\? Run 'workflow-sandbox check --help' for the options \(WFS_CLI_USAGE\)\n/);
 
   const missing = cli("check", `${fixtures}/clean/nope.ts`);
   assert.equal(missing.status, 2);
@@ -171,16 +171,35 @@ test("argument parsing validates values with zod and names the flag", () => {
       parseCheckArguments(argv, root);
     } catch (error) {
       assert.ok(error instanceof CheckUsageError);
+      assert.equal(error.code, "WFS_CLI_USAGE");
+      assert.ok(error.message.endsWith(`. ${error.hint.replace(/\.$/, "")} (WFS_CLI_USAGE)`), error.message);
+      assert.ok(error.docs.endsWith("/docs/errors/WFS_CLI_USAGE.md"), error.docs);
       return error.message;
     }
     assert.fail(`no usage error for ${argv.join(" ")}`);
   };
   assert.match(usage(["x.ts", "--samples", "1"]), /Invalid value for '--samples': expected at least 2 runs/);
   assert.match(usage(["x.ts", "--threshold", "-1"]), /Invalid value for '--threshold': expected a number of milliseconds that is 0 or more/);
-  assert.match(usage(["x.ts", "--histories"]), /Option '--histories' needs a value/);
+  assert.match(usage(["x.ts", "--histories"]), /Option '--histories' needs a value\. Write '--histories <value>' or '--histories=<value>'/);
   assert.match(usage(["x.ts", "--json=yes"]), /Option '--json' takes no value/);
   assert.match(usage([]), /No workflow file given/);
   assert.match(usage(["tests/fixtures/check/clean"]), /it is a folder/);
+
+  // Built by the package with codedError(), or by hand: the same brand, code, hint and option.
+  const byHand = new CheckUsageError("Unknown option '--jsn'", { option: "--jsn", hint: "Did you mean '--json'?" });
+  assert.equal(byHand.message, "Unknown option '--jsn'. Did you mean '--json'? (WFS_CLI_USAGE)");
+  assert.equal(byHand.name, "CheckUsageError");
+  assert.equal(byHand.option, "--jsn");
+  assert.equal(new CheckUsageError("No workflow file given", "<workflow-file>").hint, CheckUsageError.HINT);
+  try {
+    parseCheckArguments(["x.ts", "--threshold", "1", "--threshold", "2"], root);
+    assert.fail("no usage error for a repeated option");
+  } catch (error) {
+    assert.ok(error instanceof CheckUsageError);
+    assert.equal(error.name, "CheckUsageError");
+    assert.equal(error.option, "--threshold");
+    assert.equal(error.message, "Option '--threshold' is given twice. Give it once (WFS_CLI_USAGE)");
+  }
 });
 
 test("histories in Temporal's format are read as Temporal's, not misread", () => {
