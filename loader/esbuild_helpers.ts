@@ -24,7 +24,80 @@ export interface SplitHelpers {
 const HELPER_START = /^var (__[A-Za-z0-9_$]+) = /;
 
 /**
- * Splits esbuild's helper prelude off its CommonJS output.
+ * The names of esbuild's runtime helpers (esbuild internal/runtime/runtime.go): the only names its
+ * helper prelude declares. Anything else there is the module's own code (a module whose first
+ * statement is `var __hits = ...`, or esbuild's export object of a file named `__.js`, which it
+ * calls `__exports`). A helper of a later esbuild missing here stays in the body: slower, not wrong.
+ */
+export const ESBUILD_HELPER_NAMES: ReadonlySet<string> = new Set([
+  "__create", "__freeze", "__defProp", "__defProps", "__getOwnPropDesc", "__getOwnPropDescs",
+  "__getOwnPropNames", "__getOwnPropSymbols", "__getProtoOf", "__hasOwnProp", "__propIsEnum",
+  "__reflectGet", "__reflectSet", "__knownSymbol", "__typeError", "__pow", "__defNormalProp",
+  "__spreadValues", "__spreadProps", "__name", "__require", "__glob", "__glob_dynamic", "__restKey",
+  "__objRest", "__esm", "__esmMin", "__commonJS", "__commonJSMin", "__export", "__copyProps",
+  "__reExport", "__toESM", "__toCommonJS", "__decorateClass", "__decorateParam", "__decoratorStart",
+  "__decoratorStrings", "__expectFn", "__decoratorContext", "__decoratorMetadata", "__runInitializers",
+  "__decorateElement", "__publicField", "__accessCheck", "__privateIn", "__privateGet", "__privateAdd",
+  "__privateSet", "__privateMethod", "__earlyAccess", "__privateWrapper", "__superGet", "__superSet",
+  "__superWrapper", "__template", "__async", "__await", "__asyncGenerator", "__yieldStar", "__forAwait",
+  "__toBinaryNode", "__toBinary", "__using", "__callDispose",
+]);
+
+/**
+ * The helper names a module's own text mentions, in order. Where it declares one at its top level,
+ * esbuild renames the module's binding when it needs its own helper (`__defProp2`), and leaves it
+ * as it is otherwise: a `var __create = ...` of the module's may then stand where esbuild's
+ * helpers do. {@link withoutHelperNames} tells them apart.
+ *
+ * @example
+ * ```ts
+ * import { helperNamesIn } from "./esbuild_helpers.ts";
+ * helperNamesIn("var __create = { n: 0 }; var __hits = 1;"); // ["__create"]
+ * ```
+ */
+export function helperNamesIn(source: string): string[] {
+  const found: string[] = [];
+  if (!source.includes("__")) return found;
+  for (const [name] of source.matchAll(/(?<![\w$])__[A-Za-z0-9_$]+/g)) {
+    if (ESBUILD_HELPER_NAMES.has(name) && !found.includes(name)) found.push(name);
+  }
+  return found;
+}
+
+/**
+ * The module's text with every mention of `names` replaced by another identifier of the same
+ * length that the text does not contain, or undefined when none is free. esbuild's output for it
+ * declares exactly the helpers esbuild itself needs for the module (renaming the module's own
+ * identifiers changes none of them): the ones {@link splitEsbuildHelpers} may take out of the
+ * output for the real text.
+ *
+ * @example
+ * ```ts
+ * import { withoutHelperNames } from "./esbuild_helpers.ts";
+ * withoutHelperNames("var __create = 1;", ["__create"]); // "var $$create = 1;"
+ * ```
+ */
+export function withoutHelperNames(source: string, names: readonly string[]): string | undefined {
+  let text = source;
+  for (const name of names) {
+    const rest = name.slice(2);
+    let replacement: string | undefined;
+    for (const second of "$_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+      if (!text.includes(`$${second}${rest}`)) {
+        replacement = `$${second}${rest}`;
+        break;
+      }
+    }
+    if (replacement === undefined) return undefined;
+    const found = replacement;
+    text = text.replace(new RegExp(`(?<![\\w$])${name}(?![\\w$])`, "g"), () => found);
+  }
+  return text;
+}
+
+/**
+ * Splits esbuild's helper prelude off its CommonJS output. Only statements declaring one of
+ * `helpers` (by default {@link ESBUILD_HELPER_NAMES}) are taken, up to the first that is not.
  *
  * @example
  * ```ts
@@ -34,7 +107,7 @@ const HELPER_START = /^var (__[A-Za-z0-9_$]+) = /;
  * split.body;  // "const a = 1;\n"
  * ```
  */
-export function splitEsbuildHelpers(code: string): SplitHelpers {
+export function splitEsbuildHelpers(code: string, helpers: ReadonlySet<string> = ESBUILD_HELPER_NAMES): SplitHelpers {
   let i = 0;
   // A CommonJS module's own directives stay first in the body: esbuild prints them above the helpers.
   for (const directive of code.matchAll(/^(["'])use [a-z ]+\1;\n/g)) {
@@ -46,7 +119,7 @@ export function splitEsbuildHelpers(code: string): SplitHelpers {
   const start = i;
   for (;;) {
     const match = HELPER_START.exec(code.slice(i, i + 200));
-    if (!match) break;
+    if (!match || !helpers.has(match[1])) break;
     const end = statementEnd(code, i + match[0].length);
     if (end < 0) break; // not the shape esbuild prints: leave the rest alone
     names.push(match[1]);
@@ -113,10 +186,13 @@ const FASTER: Readonly<Record<string, string>> = {
   // esbuild copies the exports object into a second one marked `__esModule`, getter by getter. The
   // first object is never reached otherwise, so marking it is the same, without the copy.
   __toCommonJS: `(mod) => mod.__esModule === true ? mod : __wfs_define(mod, "__esModule", { value: true })`,
-  // For a module marked `__esModule` (every sandboxed ES module and module view) and not in
-  // Node mode, esbuild's result is a copy of the module's properties without a `default` added:
-  // the module itself is the same namespace, and keeps identity with `import()`'s, as natively.
-  __toESM: `(mod, isNodeMode, target) => !isNodeMode && mod && mod.__esModule ? mod : __wfs_esbuildToESM(mod, isNodeMode, target)`,
+  // What a sandboxed ES module's `require` returns is already the namespace a native `import`
+  // gives, marked `__esModule`: a sandboxed ES module's exports, or a view whose `default` is a
+  // CommonJS module's `module.exports` (sandbox/esm_interop.ts). It is the result, in Node mode
+  // too (`__toESM(require(x), 1)`, esbuild's form in `.mjs` and `.mts` files), where esbuild's own
+  // would wrap it again with `default` set to the whole namespace; and it keeps identity with
+  // `import()`'s, as natively. Anything else is converted as esbuild does.
+  __toESM: `(mod, isNodeMode, target) => mod && mod.__esModule ? mod : __wfs_esbuildToESM(mod, isNodeMode, target)`,
 };
 
 // esbuild's keepNames statement for a declared function: `__name(name, "name");` on a line of its own.
@@ -272,6 +348,25 @@ function bindingKind(body: string, local: string): "function" | "initialised" | 
   return isFunction ? "function" : "initialised";
 }
 
+// esbuild's dead annotation of an ES module's export names for Node's CommonJS lexer, which
+// lists the names as shorthand properties (`0 && (module.exports = { await, let })`): a name that
+// is a reserved word there does not parse again, and nothing reads the annotation in a functor.
+const EXPORT_ANNOTATION = /^(?:\/\/ Annotate the CommonJS export names for ESM import in node:\n)?0 && \(module\.exports = \{\n(?:  .*\n)*\}\);$/m;
+
+/**
+ * Blanks esbuild's `0 && (module.exports = { ... })` annotation, keeping its lines (so the
+ * source map still holds).
+ *
+ * @example
+ * ```ts
+ * import { withoutExportAnnotation } from "./esbuild_helpers.ts";
+ * withoutExportAnnotation("0 && (module.exports = {\n  await\n});\n"); // "\n\n\n"
+ * ```
+ */
+export function withoutExportAnnotation(body: string): string {
+  return body.replace(EXPORT_ANNOTATION, (block) => "\n".repeat(lineCount(block)));
+}
+
 /** A module body ready for the functor wrapper, and the helpers it binds. */
 export interface FunctorBody {
   /** esbuild's helpers plus this package's own (`names` is the order they are bound in). */
@@ -281,8 +376,10 @@ export interface FunctorBody {
 }
 
 /**
- * Every rewrite of esbuild's CommonJS output for a functor, in order: helpers out, same-name
- * `__name` calls dropped or made identities, the export object as one literal.
+ * Every rewrite of esbuild's CommonJS output for a functor, in order: helpers out (only those of
+ * `helpers`, the names esbuild declared itself: see {@link withoutHelperNames}), the export
+ * annotation blanked, same-name `__name` calls dropped or made identities, the export object as
+ * one literal.
  *
  * @example
  * ```ts
@@ -290,9 +387,9 @@ export interface FunctorBody {
  * functorBody('var __defProp = Object.defineProperty;\nconst a = 1;\n').body; // "\nconst a = 1;\n"
  * ```
  */
-export function functorBody(converted: string): FunctorBody {
-  const esbuild = splitEsbuildHelpers(converted);
-  const named = withoutSameNamedExpressions(withoutSameNames(esbuild.body));
+export function functorBody(converted: string, helpers: ReadonlySet<string> = ESBUILD_HELPER_NAMES): FunctorBody {
+  const esbuild = splitEsbuildHelpers(converted, helpers);
+  const named = withoutSameNamedExpressions(withoutSameNames(withoutExportAnnotation(esbuild.body)));
   const exported = withExportLiteral(named.code);
   const names = [
     ...esbuild.names,

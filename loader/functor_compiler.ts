@@ -9,7 +9,15 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parse as lexModule } from "es-module-lexer";
 import { ECMASCRIPT_GLOBALS } from "../sandbox/ecmascript_globals.ts";
-import { CYCLIC, functorBody, helperFactory } from "./esbuild_helpers.ts";
+import {
+  CYCLIC,
+  ESBUILD_HELPER_NAMES,
+  functorBody,
+  helperFactory,
+  helperNamesIn,
+  splitEsbuildHelpers,
+  withoutHelperNames,
+} from "./esbuild_helpers.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
@@ -17,7 +25,7 @@ import { compileVerbatimCommonJs } from "./verbatim_commonjs.ts";
 import { verbatimCommonJs } from "./runtime.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 14;
+export const FUNCTOR_FORMAT = 15;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -156,19 +164,23 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
   const inFlight = new Map<string, { source: string; compiled: Promise<CompiledModule> }>();
   const requireFromHere = createRequire(import.meta.url);
 
-  const loadFunctor = (key: string, path: string | undefined, code: string): Functor => {
+  const loadFunctor = (key: string, path: string | undefined, code: string, filePath: string): Functor => {
     let functor = loaded.get(key);
     if (functor) return functor;
-    if (path !== undefined) {
-      // A real .cjs file: both Node and Deno map its inline source map in stack traces.
-      functor = requireFromHere(path) as Functor;
-    } else {
-      // Read-only cache: compile from memory. Node still maps positions; Deno does not.
-      const filename = `/workflow-sandbox-memory/${key}.cjs`;
-      const mod = new Module(filename) as Module & { _compile(code: string, filename: string): void };
-      mod.filename = filename;
-      mod._compile(code, filename);
-      functor = mod.exports as Functor;
+    try {
+      if (path !== undefined) {
+        // A real .cjs file: both Node and Deno map its inline source map in stack traces.
+        functor = requireFromHere(path) as Functor;
+      } else {
+        // Read-only cache: compile from memory. Node still maps positions; Deno does not.
+        const filename = `/workflow-sandbox-memory/${key}.cjs`;
+        const mod = new Module(filename) as Module & { _compile(code: string, filename: string): void };
+        mod.filename = filename;
+        mod._compile(code, filename);
+        functor = mod.exports as Functor;
+      }
+    } catch (error) {
+      throw loadError(filePath, error);
     }
     loaded.set(key, functor);
     return functor;
@@ -233,12 +245,17 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
     return {
       key,
       meta,
-      load: () => loadFunctor(key, onDisk ? path : undefined, finalCode),
+      load: () => loadFunctor(key, onDisk ? path : undefined, finalCode, filePath),
       loadAsync: async () => {
         const known = loaded.get(key);
         if (known) return known;
-        if (!onDisk) return loadFunctor(key, undefined, finalCode);
-        const functor = ((await import(pathToFileURL(path!).href)) as { default: Functor }).default;
+        if (!onDisk) return loadFunctor(key, undefined, finalCode, filePath);
+        let functor: Functor;
+        try {
+          functor = ((await import(pathToFileURL(path!).href)) as { default: Functor }).default;
+        } catch (error) {
+          throw loadError(filePath, error);
+        }
         loaded.set(key, functor);
         return functor;
       },
@@ -305,6 +322,8 @@ interface EsbuildCall {
   readonly filePath: string;
   readonly source: string;
   readonly options: Record<string, unknown>;
+  /** A transform whose failure is answered with "" instead of failing the compilation. */
+  readonly optional?: boolean;
 }
 
 /** Transforms that read the same input, which esbuild may run side by side. */
@@ -343,7 +362,7 @@ function* transform(
   const imports: string[] = [];
   const dynamicImports: string[] = [];
   let usesImportMeta = false;
-  const toCommonJs: EsbuildCall = { filePath, source: input, options: {
+  const options: Record<string, unknown> = {
     loader,
     format: "cjs",
     platform: "node",
@@ -356,12 +375,34 @@ function* transform(
     // An ES module has no `arguments` at top level (typeof is "undefined", a read throws); esbuild
     // replaces only unbound references, so functions keep their own.
     ...(kind === "esm" ? { define: { "import.meta": "__wfs_meta", arguments: "__wfs_noArguments" } } : {}),
-  } };
+  };
+  const toCommonJs: EsbuildCall = { filePath, source: input, options };
   // An ES module also gets a pass to ESM: the import list after TypeScript elided type-only
   // imports. Both passes read the input, so they go to esbuild together.
-  const [converted, esm] = yield kind === "esm"
-    ? [toCommonJs, { filePath, source: input, options: { loader, format: "esm", target: TARGET, tsconfigRaw } }]
-    : [toCommonJs];
+  const toEsm: EsbuildCall | undefined = kind === "esm"
+    ? { filePath, source: input, options: { loader, format: "esm", target: TARGET, tsconfigRaw } }
+    : undefined;
+  // Only esbuild's own helpers leave the body (loader/esbuild_helpers.ts). A module that mentions a
+  // helper's name may declare it itself, where esbuild's helpers stand when esbuild needs none of
+  // that name: the same transform of its text with those names replaced (same length) says which
+  // helpers esbuild declares. Rare (esbuild's own bundles, mostly), and in the same batch.
+  const mentioned = helperNamesIn(input);
+  const probeInput = mentioned.length > 0 ? withoutHelperNames(input, mentioned) : undefined;
+  const probe: EsbuildCall | undefined = probeInput === undefined
+    ? undefined
+    : { filePath, source: probeInput, options: { ...options, sourcemap: false }, optional: true };
+  const batch = [toCommonJs, toEsm, probe].filter((call): call is EsbuildCall => call !== undefined);
+  const results = yield batch;
+  const converted = results[0];
+  const esm = toEsm ? results[1] : undefined;
+  let ownHelpers: ReadonlySet<string> = ESBUILD_HELPER_NAMES;
+  if (mentioned.length > 0) {
+    // Without the answer (no free name, or the renamed text failed), none of those names.
+    const probed = probe ? results[batch.length - 1] : undefined;
+    ownHelpers = probed
+      ? new Set(splitEsbuildHelpers(probed).names)
+      : new Set([...ESBUILD_HELPER_NAMES].filter((name) => !mentioned.includes(name)));
+  }
   if (esm !== undefined) {
     const [records] = lexModule(esm);
     for (const record of records) {
@@ -375,17 +416,16 @@ function* transform(
   // esbuild's helpers move to the file level, same-name `__name` calls go, and the export object
   // becomes one literal (loader/esbuild_helpers.ts); blank lines keep the body's lines where the
   // inline source map of `converted` says they are.
-  const { split, body } = functorBody(converted);
+  const { split, body } = functorBody(converted, ownHelpers);
   const bindHelpers = split.names.map((name, i) => `${name} = __wfs_helpers[${i}]`).join(", ");
   const helperLocals = bindHelpers ? ` const ${bindHelpers};` : "";
   // Second pass over the CommonJS form: every `require` (esbuild's own and the module's) becomes
   // the run's `__wfs_require`. Deno reads `require("...")` calls in a .cjs file it imports and
   // loads those files natively, which would run sandboxed code on the host. esbuild chains the
   // inline source map of its input, so positions still point at the original file.
-  const globals = ECMASCRIPT_GLOBALS.join(", ");
   const banner = kind === "esm"
-    ? `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${globals}, ${RUN_PARAMS}, ${INNER_PARAMS}) { "use strict";${helperLocals}`
-    : `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${globals}, ${RUN_PARAMS}) {${helperLocals} return function (${INNER_PARAMS}) {`;
+    ? `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${esmParams(body)}) { "use strict";${helperLocals}`
+    : `module.exports = function (wfs$scope) { with (wfs$scope) { return function (${GLOBALS}, ${RUN_PARAMS}) {${helperLocals} return function (${INNER_PARAMS}) {`;
   const close = kind === "esm" ? `\n}; } };` : `\n}; }; } };`;
   const helpers = split.names.length > 0 ? `\nmodule.exports.helpers = (${helperFactory(split)})();` : "";
   let [code] = yield [{ filePath, source: body, options: {
@@ -410,6 +450,50 @@ function* transform(
     meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta, usesDynamicImport, passthrough },
     code,
   };
+}
+
+const GLOBALS = ECMASCRIPT_GLOBALS.join(", ");
+const ESM_PARAMS: readonly string[] = [...ECMASCRIPT_GLOBALS, ...FUNCTOR_PARAMS];
+// The parameters an ES module's own top-level declarations may shadow: the ECMAScript globals, and
+// CommonJS's `__filename` and `__dirname` (`const __dirname = ...` is common ESM; esbuild renames a
+// module's own `module`, `exports` and `require` itself).
+const SHADOWABLE: readonly string[] = [...ECMASCRIPT_GLOBALS, "__filename", "__dirname"];
+const REDECLARED = /^Identifier '([^']+)' has already been declared$/;
+const HostFunction = Function;
+
+/**
+ * The parameter list of an ES module's functor. Its body sits directly in that function (one call
+ * less per module per run than a nested one), so a top-level `const Map`, `class Iterator`,
+ * `let escape` or `const __dirname` of the module would redeclare a parameter (a SyntaxError), and
+ * `var Map;` would start as the global instead of undefined. Each name the module declares at its
+ * top level takes the parameter's place under another name, unused: the module's binding is then
+ * the only one in that scope, as natively, and the run's argument array stays as it is.
+ *
+ * Which names: V8 answers, at compile time. The body in a block that first declares every such
+ * name with `let` does not compile exactly when the body declares one of them at its top level
+ * (a `var` or a function declaration there, even in a nested block, clashes with an enclosing
+ * block's `let`; declarations inside functions and nested lexical ones do not), and the error
+ * names it; one parse per name found, plus one.
+ */
+function esmParams(body: string): string {
+  // Without the inline source map: the runtime would not decode (and keep) it for a function never run.
+  const map = body.lastIndexOf("\n//# sourceMappingURL=");
+  const code = map < 0 ? body : body.slice(0, map);
+  const shadowed = new Set<string>();
+  for (;;) {
+    const declared = SHADOWABLE.filter((name) => !shadowed.has(name));
+    let name: string | undefined;
+    try {
+      new HostFunction(`"use strict"; { let ${declared.join(", ")};\n${code}\n}`);
+    } catch (error) {
+      name = error instanceof SyntaxError ? REDECLARED.exec(error.message)?.[1] : undefined;
+    }
+    // Any other error is the module's own: loading the functor reports it, naming the file.
+    if (name === undefined || !declared.includes(name)) break;
+    shadowed.add(name);
+  }
+  if (shadowed.size === 0) return ESM_PARAMS.join(", ");
+  return ESM_PARAMS.map((name) => (shadowed.has(name) ? `__wfs_shadowed$${name}` : name)).join(", ");
 }
 
 /**
@@ -443,24 +527,43 @@ function pushOnce(list: string[], value: string): void {
   if (!list.includes(value)) list.push(value);
 }
 
-function transformSync(esbuild: LoadedEsbuild["esbuild"], { filePath, source, options }: EsbuildCall): string {
+function transformSync(esbuild: LoadedEsbuild["esbuild"], { filePath, source, options, optional }: EsbuildCall): string {
   try {
     return esbuild.transformSync(source, { sourcefile: filePath, logLevel: "silent", ...options }).code;
   } catch (error) {
+    if (optional) return "";
     throw compileError(filePath, error);
   }
 }
 
-async function transformAsync(esbuild: LoadedEsbuild["esbuild"], { filePath, source, options }: EsbuildCall): Promise<string> {
+async function transformAsync(
+  esbuild: LoadedEsbuild["esbuild"], { filePath, source, options, optional }: EsbuildCall,
+): Promise<string> {
   try {
     return (await esbuild.transform(source, { sourcefile: filePath, logLevel: "silent", ...options })).code;
   } catch (error) {
+    if (optional) return "";
     throw compileError(filePath, error);
   }
 }
 
 interface EsbuildFailure {
   errors?: ReadonlyArray<{ text: string; location?: { line: number; column: number } | null }>;
+}
+
+/**
+ * A functor that V8 does not compile (a module esbuild accepts and V8 rejects, such as a
+ * malformed regular expression literal): natively the module's SyntaxError, so it is one here,
+ * naming the module's file rather than the functor's cache file.
+ */
+function loadError(filePath: string, error: unknown): unknown {
+  if (!(error instanceof SyntaxError)) return error;
+  return codedError(SyntaxError, {
+    code: "WFS_COMPILE",
+    message: `Cannot compile ${filePath}: ${error.message}`,
+    hint: "Fix the syntax in that file",
+    cause: error,
+  }, { location: filePath });
 }
 
 function compileError(filePath: string, error: unknown): Error {

@@ -4,16 +4,19 @@ import { createRequire } from "node:module";
 import {
   functorBody,
   helperFactory,
+  helperNamesIn,
   splitEsbuildHelpers,
   withExportLiteral,
   withFasterNames,
+  withoutExportAnnotation,
+  withoutHelperNames,
   withoutSameNamedExpressions,
   withoutSameNames,
 } from "../loader/esbuild_helpers.ts";
 
 const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
-const toCjs = (source: string) =>
-  esbuild.transformSync(source, { loader: "ts", format: "cjs", platform: "node", target: "es2022", keepNames: true }).code;
+const toCjs = (source: string, sourcefile?: string) =>
+  esbuild.transformSync(source, { loader: "ts", format: "cjs", platform: "node", target: "es2022", keepNames: true, sourcefile }).code;
 
 /** Evaluates a CommonJS body with helpers from `helperFactory` bound as locals, as a functor does. */
 function evaluate(
@@ -67,6 +70,45 @@ test("__toESM gives a marked namespace itself (identity with import()), and copi
   const { exports } = evaluate(code, { "./ns": namespace, "./cjs": plain });
   assert.equal(exports.same, namespace);
   assert.equal(exports.def, plain, "a module without __esModule is the default export");
+});
+
+test("B1: __toESM keeps a marked namespace in Node mode too (esbuild's form in .mjs and .mts files)", () => {
+  const code = toCjs(`import * as ns from "./ns"; import d from "./ns"; import p from "./plain"; export const same = ns; export const def = d; export const plain = p;`, "/app/a.mjs");
+  assert.match(code, /__toESM\(require\("\.\/ns"\), 1\)/, "esbuild's Node-mode flag");
+  const view = Object.defineProperty({ default: "the default export" }, "__esModule", { value: true });
+  const plain = { value: 2 };
+  const { exports } = evaluate(code, { "./ns": view, "./plain": plain });
+  assert.equal(exports.same, view);
+  assert.equal(exports.def, "the default export");
+  assert.equal(exports.plain, plain, "an unmarked value is the default export, as esbuild makes it");
+});
+
+test("B4: only esbuild's own helper names are taken out: a module's `var __hits` and a `__exports` object stay", () => {
+  const hits = splitEsbuildHelpers(toCjs(`var __hits = { n: 0 };\nglobalThis.n = ++__hits.n;`));
+  assert.deepEqual(hits.names, []);
+  assert.match(hits.body, /^var __hits = \{ n: 0 \};/);
+  const placeholder = toCjs(`var __ = {}; export default __;`, "/ramda/es/__.js");
+  assert.match(placeholder, /^var __exports = \{\};$/m);
+  assert.deepEqual(splitEsbuildHelpers(placeholder).names, ["__defProp", "__getOwnPropDesc", "__getOwnPropNames", "__hasOwnProp", "__export", "__copyProps", "__toCommonJS"]);
+  for (const run of [1, 2]) assert.deepEqual(evaluate(placeholder).exports.default, {}, `run ${run}`);
+  const counter = splitEsbuildHelpers(toCjs(`var __count = 0;\nfunction next() { return ++__count; }\nmodule.exports = next;`));
+  assert.deepEqual(counter.names, ["__defProp", "__name"]);
+  // A helper's name in the module's own text: the renamed text tells which helpers are esbuild's.
+  assert.deepEqual(helperNamesIn("var __create = {}; var __hits; x.__name; a__defProp"), ["__create", "__name"]);
+  const renamed = withoutHelperNames("var __create = {}; const $$create = 1; '__create';", ["__create"]);
+  assert.equal(renamed, "var $_create = {}; const $$create = 1; '$_create';");
+  assert.deepEqual(splitEsbuildHelpers(toCjs(renamed!)).names, [], "esbuild needs no helper here: `var __create` is the module's");
+});
+
+test("B3: the export annotation goes, so that an export named like a reserved word parses again", () => {
+  const code = toCjs(`const _await = 1; export { _await as await }; export const x = 2;`);
+  assert.match(code, /^0 && \(module\.exports = \{\n {2}await,/m);
+  const blanked = withoutExportAnnotation(code);
+  assert.doesNotMatch(blanked, /module\.exports = \{/);
+  assert.equal(blanked.split("\n").length, code.split("\n").length, "every line keeps its place");
+  const { body } = functorBody(code);
+  esbuild.transformSync(body, { loader: "js", target: "es2022" }); // the functor's second pass
+  assert.equal(evaluate(code).exports.await, 1);
 });
 
 test("__name renames a renamed function and leaves a correctly named one alone, without reading a class's own name getter", () => {
