@@ -62,7 +62,7 @@ export function createSyncHooks(state: HookState): {
   const ordinary = (specifier: string, context: Context, next: NextResolveSync): ResolveResult => {
     const mapped = mapSpecifier(state, specifier, context);
     try {
-      const result = next(mapped, context);
+      const result = schemeOnlyBuiltin(mapped, next(mapped, context));
       // Deno answers a relative specifier with a URL whether or not the file exists, and fails
       // only when loading it; bundler resolution must step in before that.
       if (state.bundler && isMissingFile(result.url)) {
@@ -111,9 +111,35 @@ export function createSyncHooks(state: HookState): {
         }
         return { format: "module", source: "", shortCircuit: true };
       }
-      return loadOwn(state, url) ?? next(url, context);
+      return loadOwn(state, url) ?? nextLoad(url, context, next);
     },
   };
+}
+
+// Node 22.15.0's default resolve answers `require("node:sqlite")` (and the other built-ins that
+// exist only with the `node:` scheme: node:test, node:test/reporters, node:sea) with the URL
+// "sqlite", which its load step then rejects ("Expected a string ... for the source ... but got
+// null"): with resolve and load hooks registered, even ones that pass through, the host's own
+// `require("node:sqlite")` fails. Later 22.x answer "node:sqlite". Reproduction and versions:
+// docs/runtime-bugs.md.
+function schemeOnlyBuiltin(specifier: string, result: ResolveResult): ResolveResult {
+  return specifier.startsWith("node:") && result.url === specifier.slice(5)
+    ? { ...result, url: specifier, format: "builtin" }
+    : result;
+}
+
+// Node 22.15.0 validates the result of every step of the in-thread load chain, and rejects the
+// `source: null` that the off-thread chain (`module.register` hooks such as import-in-the-middle's
+// on 22.15, and Node's own step) gives for a CommonJS file: "Expected a string ... for the
+// "source" from the "load" hook but got null". Reading the file is what Node does next for such a
+// result. Later versions accept it. Reproduction: docs/runtime-bugs.md.
+function nextLoad(url: string, context: Context, next: NextLoadSync): LoadResult {
+  try {
+    return next(url, context);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_INVALID_RETURN_PROPERTY_VALUE" || !url.startsWith("file:")) throw error;
+    return { format: "commonjs", source: readFileSync(fileURLToPath(url)), shortCircuit: true };
+  }
 }
 
 function mapSpecifier(state: HookState, specifier: string, context: Context): string {

@@ -10,6 +10,7 @@
 // afterwards, so fixtures stay independent.
 import { test } from "uvu";
 import * as assert from "node:assert/strict";
+import { isDeno, nodeVersion } from "../loader/runtime.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -68,6 +69,38 @@ const CHECKS: Record<string, FixtureChecks> = {
 const KNOWN_LIMITS: Record<string, readonly string[]> = {
   export_star: ["keys", "hasAmbiguous", "tag"],
 };
+
+/**
+ * Where the native result comes from a bug of one runtime version, the sandbox gives what every
+ * later version gives. Each row: the fixture, the runtime versions, the path of the value, the
+ * value the other versions give, and the bug (docs/runtime-bugs.md).
+ */
+const RUNTIME_BUGS: ReadonlyArray<{ fixture: string; applies: boolean; path: readonly string[]; fixed: unknown; bug: string }> = [
+  {
+    fixture: "commonjs_plain",
+    // Node 22.15.x: a CommonJS file imported from an ES module while a registerHooks() hook is
+    // registered gets a `require` without `cache`; 22.23 (the matrix's latest 22) has it.
+    applies: !isDeno && nodeVersion.startsWith("22.15."),
+    path: ["moduleShape", "typeofCache"],
+    fixed: "object",
+    bug: "docs/runtime-bugs.md, 'Node 22.15: require.cache of a CommonJS module imported under hooks'",
+  },
+];
+
+/** The native output with a runtime bug's value replaced by what later versions give. */
+function withoutRuntimeBugs(name: string, native: unknown): unknown {
+  let output = native;
+  for (const row of RUNTIME_BUGS) {
+    if (row.fixture !== name || !row.applies) continue;
+    output = structuredClone(output);
+    let holder = output as Record<string, unknown>;
+    for (const key of row.path.slice(0, -1)) holder = holder[key] as Record<string, unknown>;
+    const last = row.path[row.path.length - 1]!;
+    assert.notDeepEqual(holder[last], row.fixed, `the runtime bug of ${name} (${row.bug}) is gone on this version: narrow its row`);
+    holder[last] = row.fixed;
+  }
+  return output;
+}
 
 /** Splits an output into the known-limit keys and the rest. */
 function splitKnown(name: string, output: unknown): [unknown, Record<string, unknown>] {
@@ -189,7 +222,7 @@ for (const name of fixtureNames()) {
 
     let native: unknown;
     try {
-      native = await (definition.hostExport as () => Promise<unknown>)();
+      native = withoutRuntimeBugs(name, await (definition.hostExport as () => Promise<unknown>)());
       const [firstComparable, firstLimited] = splitKnown(name, first);
       const [nativeComparable, nativeLimited] = splitKnown(name, native);
       assertSameOutput(firstComparable, nativeComparable, "first sandboxed run differs from the native run");
