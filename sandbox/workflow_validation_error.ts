@@ -1,5 +1,6 @@
 /**
- * The error `prepare` throws when a workflow cannot be loaded in the sandbox.
+ * The error `prepare` throws when a workflow cannot be loaded in the sandbox, and the worker and
+ * the replayer throw when the workflows module itself cannot be loaded.
  * @module
  */
 import { codedError, composeMessage, type ErrorCode, errorDocs } from "./coded_error.ts";
@@ -21,7 +22,7 @@ export class WorkflowValidationError extends Error {
   /** The brand every copy of this package recognises. */
   declare static readonly brand: symbol;
 
-  /** The workflow's name (its type). */
+  /** The workflow's name (its type); empty when the workflows module as a whole failed to load. */
   readonly workflowName: string;
   /** Workflow source position where loading failed, `file:line:col`, when known. */
   readonly location: string | undefined;
@@ -120,5 +121,32 @@ export function workflowValidationError(workflowName: string, problem: Validatio
       cause: problem.cause,
     },
     { workflowName, location: problem.location },
+  );
+}
+
+/**
+ * Builds the `WorkflowValidationError` of a workflows module that cannot be loaded at all (it does
+ * not exist, does not compile, throws while it is imported, exports no workflow): no workflow is
+ * known yet, so `workflowName` is empty and the message names the module.
+ *
+ * @example
+ * ```ts
+ * import { workflowsModuleError } from "./workflow_validation_error.ts";
+ * const error = workflowsModuleError("/app/workflows.ts", { reason: "it exports no workflow", hint: "Export one" });
+ * error.message; // "Cannot load the workflows of '/app/workflows.ts': it exports no workflow. Export one (WFS_VALIDATION)"
+ * ```
+ */
+export function workflowsModuleError(workflowsPath: string, problem: ValidationProblem): WorkflowValidationError {
+  const reason = problem.reason ?? reasonOf(problem.cause);
+  const where = problem.location !== undefined && !reason.includes(problem.location) ? ` at '${problem.location}'` : "";
+  return codedError(
+    WorkflowValidationError,
+    {
+      code: "WFS_VALIDATION",
+      message: `Cannot load the workflows of '${workflowsPath}'${where}: ${reason}`,
+      hint: problem.hint ?? WorkflowValidationError.HINT,
+      cause: problem.cause,
+    },
+    { workflowName: "", location: problem.location },
   );
 }

@@ -2,16 +2,28 @@
 // the workflow stays running, each failed attempt is logged and described with the workflow
 // file:line, history is unchanged; once the code is fixed and the worker restarted, the same
 // workflow completes. `sandboxed: false` runs the same call; failure types escalate it.
+// Every thrown value fails the task, `throw undefined` included (WFS_NON_ERROR_THROWN), and each
+// failed attempt is one log line: the message once, the stack and the fields as attributes.
 import { test } from "uvu";
 import * as assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { FileHistoryStore, Worker, WorkflowEnvironment, WorkflowFailedError, type ApplicationFailure } from "../mod.ts";
+import {
+  type ApplicationFailure,
+  defaultPayloadConverter,
+  FileHistoryStore,
+  type HistoryEvent,
+  Replayer,
+  Worker,
+  WorkflowEnvironment,
+  WorkflowFailedError,
+} from "../mod.ts";
 import { capturingLogger, eventually } from "./fixtures/worker/harness.ts";
 
 const broken = new URL("./fixtures/worker/date_now/workflows.ts", import.meta.url);
+const thrown = new URL("./fixtures/worker/thrown/workflows.ts", import.meta.url);
 const retry = { initialInterval: 20, maximumInterval: 100 };
 
 /** The fixed workflow module: the marked line replaced, imports made absolute. */
@@ -103,6 +115,131 @@ test("a Symbol.for brand in workflowFailureErrorTypes matches errors from any co
   );
   assert.ok(error instanceof WorkflowFailedError);
   await env.teardown();
+});
+
+const KINDS: Record<string, RegExp> = {
+  undefined: /threw undefined, which is not an Error/,
+  null: /threw null, which is not an Error/,
+  symbol: /threw a symbol, Symbol\(boom\), which is not an Error/,
+  string: /threw the string 'a string', which is not an Error/,
+  number: /threw the number 42, which is not an Error/,
+  object: /threw an object: \{ plain: 1 \}, which is not an Error/,
+};
+
+test("every thrown value fails the task visibly with WFS_NON_ERROR_THROWN: in the run method, after an await, in a signal handler, sandboxed or not", async () => {
+  const env = await WorkflowEnvironment.startLocal({ workflowTaskRetry: retry });
+  const logger = capturingLogger();
+  const worker = await Worker.create(env, { taskQueue: "thrown", workflowsPath: thrown, logger });
+  const cases: [string, string, string][] = [];
+  for (const kind of Object.keys(KINDS)) for (const where of ["run", "after-await", "signal"]) cases.push([kind, where, "thrower"]);
+  for (const where of ["run", "after-await", "signal"]) cases.push(["undefined", where, "hostThrower"]);
+  const described = await worker.runUntil(async () => {
+    const handles = await Promise.all(cases.map(async ([kind, where, type]) => {
+      const handle = await env.client.startWorkflow(type, { id: `${type}-${kind}-${where}`, taskQueue: "thrown", args: [kind, where] });
+      return handle;
+    }));
+    return Promise.all(handles.map(async (handle, i) => {
+      if (cases[i]![1] === "signal") {
+        await eventually(async () => (await handle.fetchHistory()).events.some((e) => e.type === "WorkflowTaskCompleted"));
+        await handle.signal("poke");
+      }
+      await eventually(async () => (await handle.describe()).taskFailure);
+      return handle.describe();
+    }));
+  });
+  for (const [i, [kind, where, type]] of cases.entries()) {
+    const { status, taskFailure } = described[i]!;
+    const what = `${type} ${kind} ${where}`;
+    assert.equal(status.name, "RUNNING", what);
+    assert.equal(taskFailure?.code, "WFS_NON_ERROR_THROWN", what);
+    assert.match(taskFailure!.message, KINDS[kind]!, what);
+    assert.match(taskFailure!.message, new RegExp(`Workflow '${type}-${kind}-${where}' \\(type '${type}'`), what);
+    assert.match(taskFailure!.message, /Throw an Error .* \(WFS_NON_ERROR_THROWN\)$/, what);
+    const logged = logger.entries.filter((e) => e.level === "ERROR" && e.attributes.workflowId === `${type}-${kind}-${where}`);
+    assert.ok(logged.length >= 1, `${what}: the failed attempt is logged`);
+    assert.equal(logged[0]!.attributes.code, "WFS_NON_ERROR_THROWN", what);
+  }
+  await env.teardown();
+});
+
+test("the value thrown is kept as the cause, undefined included", async () => {
+  // A recorded first task (no commands) whose code now throws: the replayer rejects with the task's error.
+  const history = (kind: string): HistoryEvent[] => [
+    {
+      eventId: 1,
+      type: "WorkflowExecutionStarted",
+      timestamp: 1_000,
+      workflowType: "thrower",
+      taskQueue: "thrown",
+      args: [defaultPayloadConverter.toPayload(kind), defaultPayloadConverter.toPayload("run")] as never,
+    },
+    { eventId: 2, type: "WorkflowTaskCompleted", timestamp: 1_001 },
+  ];
+  const causes: Record<string, (cause: unknown) => boolean> = {
+    undefined: (cause) => cause === undefined,
+    null: (cause) => cause === null,
+    symbol: (cause) => typeof cause === "symbol" && cause.description === "boom",
+    string: (cause) => cause === "a string",
+    number: (cause) => cause === 42,
+    object: (cause) => typeof cause === "object" && cause !== null && (cause as { plain?: unknown }).plain === 1,
+  };
+  for (const [kind, check] of Object.entries(causes)) {
+    const error = await Replayer.replayWorkflow(history(kind), { workflowsPath: thrown }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof Error, `${kind}: rejects with an Error (${String(error)})`);
+    assert.equal((error as Error & { code?: string }).code, "WFS_NON_ERROR_THROWN", kind);
+    assert.match(error.message, KINDS[kind]!, kind);
+    assert.ok(Object.hasOwn(error, "cause"), `${kind}: the cause is kept`);
+    assert.ok(check(error.cause), `${kind}: the cause is the value thrown (${String(error.cause)})`);
+  }
+});
+
+test("each failed attempt is one log line: the message once, the stack and the fields as attributes", async () => {
+  const env = await WorkflowEnvironment.startLocal({ workflowTaskRetry: retry });
+  const logger = capturingLogger();
+  const worker = await Worker.create(env, { taskQueue: "clock", workflowsPath: broken, logger });
+  const handle = await env.client.startWorkflow("stamp", { id: "stamp-log", taskQueue: "clock", args: ["order"] });
+  await worker.runUntil(eventually(async () => ((await handle.describe()).taskFailure?.attempt ?? 0) >= 3));
+  const { runId } = await handle.describe();
+  await env.teardown();
+  const error = "Cannot access 'globalThis.Date.now.__call__' from workflow code";
+  // As DefaultLogger prints it: the message, then the attributes as JSON.
+  const lines = logger.entries.map((e) => `[${e.level}] ${e.message} ${JSON.stringify(e.attributes)}`);
+  const about = lines.filter((line) => line.includes(error));
+  const failures = logger.entries.filter((e) => e.level === "ERROR" && e.attributes.workflowId === "stamp-log");
+  assert.ok(failures.length >= 3, "every failed attempt is logged");
+  assert.equal(about.length, failures.length, `one line per failed attempt, no warning beside it:\n${about.join("\n")}`);
+  for (const [i, entry] of failures.entries()) {
+    const line = `${entry.message} ${JSON.stringify(entry.attributes)}`;
+    assert.equal(line.split(error).length - 1, 1, `the error's message is said once: ${line}`);
+    assert.equal(entry.attributes.attempt, i + 1);
+    assert.equal(entry.attributes.runId, runId);
+    assert.equal(entry.attributes.workflowType, "stamp");
+    assert.equal(entry.attributes.code, "WFS_RESTRICTED");
+    assert.equal(entry.attributes.errorType, "RestrictedWorkflowAccessError");
+    assert.match(String(entry.attributes.location), /date_now\/workflows\.ts:\d+:\d+$/);
+    assert.match(String(entry.attributes.nextAttemptTime), /^\d{4}-\d\d-\d\dT/);
+    const stack = entry.attributes.stack as string;
+    assert.equal(typeof stack, "string");
+    assert.match(stack, /^\s+at /, "the stack is its frames, without the message");
+    assert.match(stack, /date_now\/workflows\.ts:\d+:\d+/);
+    assert.ok(entry.message.startsWith(`Workflow task failed: workflow 'stamp-log' (type 'stamp', run '${runId}'), attempt ${i + 1}; `), entry.message);
+    assert.match(entry.message, /date_now\/workflows\.ts:\d+:\d+/, "the text names the workflow file:line");
+  }
+});
+
+test("a restricted access the workflow catches is still logged, once, as a warning with the message once", async () => {
+  const env = await WorkflowEnvironment.startTimeSkipping();
+  const logger = capturingLogger();
+  const worker = await Worker.create(env, { taskQueue: "thrown", workflowsPath: thrown, logger });
+  const value = await worker.runUntil(env.client.executeWorkflow("catchesClock", { id: "catches-1", taskQueue: "thrown" }));
+  assert.equal(value, "caught RestrictedWorkflowAccessError");
+  await env.teardown();
+  const warnings = logger.entries.filter((e) => e.level === "WARN" && e.message.includes("globalThis.Date.now.__call__"));
+  assert.equal(warnings.length, 1, logger.messages().join("\n"));
+  assert.match(warnings[0]!.message, /^Sandbox: \[catchesClock\] Cannot access 'globalThis\.Date\.now\.__call__'/);
+  assert.equal(warnings[0]!.attributes.message, undefined, "the message is not repeated in the attributes");
+  assert.equal(warnings[0]!.attributes.rule, "globalThis.Date.now.__call__");
+  assert.equal(warnings[0]!.attributes.kind, "restricted-access");
 });
 
 test.run();

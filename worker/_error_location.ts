@@ -15,8 +15,12 @@ const OWN_FILES = new Set(["mod.ts", "workflow.ts"].map((file) => ROOT + file));
 
 /** Whether a stack frame's file is workflow code rather than this package, a dependency or the runtime. */
 export function isWorkflowFile(path: string): boolean {
-  if (OWN_FILES.has(path) || OWN.some((folder) => path.startsWith(folder))) return false;
-  return !path.includes(`${sep}node_modules${sep}`);
+  return !isPackageFile(path) && !path.includes(`${sep}node_modules${sep}`);
+}
+
+/** Whether a file is this package's own code (the worker, the sandbox, the loader, its build). */
+export function isPackageFile(path: string): boolean {
+  return OWN_FILES.has(path) || OWN.some((folder) => path.startsWith(folder));
 }
 
 /**

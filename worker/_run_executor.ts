@@ -16,6 +16,8 @@ import type { WorkflowDefinition } from "../sandbox/workflow_definition.ts";
 import type { ActivateOptions, WorkflowInstance, WorkflowRunner } from "../sandbox/workflow_runner.ts";
 import { type Command, describeCommand, describeEvent, findCommandMismatch, isCommandEvent } from "./_commands.ts";
 import type { ErrorTypeEntry } from "./_error_types.ts";
+import { historyInvalid, validateEvents } from "./_history_validation.ts";
+import { asError } from "./_thrown_value.ts";
 import { type LogLevel, type RunIdentity, WorkflowRunState } from "./_workflow_run_state.ts";
 import type { ExecutionKey, HistoryEvent } from "./history_store.ts";
 import type { Payload, PayloadConverter } from "./payload_converter.ts";
@@ -99,6 +101,8 @@ export class RunExecutor {
    * its commands. Without `live` the trailing inputs are left for a later call.
    */
   async advance(events: readonly HistoryEvent[], live?: { readonly now: number }): Promise<Command[] | undefined> {
+    // A damaged or foreign history is WFS_HISTORY_INVALID naming the event, before any of it runs.
+    validateEvents(events, this.processedEventId, subjectOf(this.#options.key));
     let inputs: HistoryEvent[] = [];
     let i = 0;
     while (i < events.length) {
@@ -115,7 +119,7 @@ export class RunExecutor {
         continue;
       }
       if (isCommandEvent(event)) {
-        throw corrupt(this.#options.key, `event ${event.eventId} ('${event.type}') records a command but does not follow a 'WorkflowTaskCompleted' event`);
+        throw corrupt(this.#options.key, `event ${event.eventId} ('${event.type}') records a command but does not follow a 'WorkflowTaskCompleted' event`, event);
       }
       inputs.push(event);
       i++;
@@ -143,7 +147,10 @@ export class RunExecutor {
       }
     }], this.#activate);
     const outcome = results[0]!;
-    if (!outcome.ok) throw outcome.error;
+    if (!outcome.ok) {
+      const { workflowId, workflowType } = this.state.identity;
+      throw asError(outcome.error, `Query handler '${name}' of workflow '${workflowId}' (type '${workflowType}')`);
+    }
     return outcome.value;
   }
 
@@ -191,7 +198,7 @@ export class RunExecutor {
       case "WorkflowExecutionTerminated":
         return () => {};
       default:
-        throw corrupt(this.#options.key, `event ${event.eventId} has the unknown type '${event.type}'`);
+        throw corrupt(this.#options.key, `event ${event.eventId} has the unknown type '${event.type}'`, event);
     }
   }
 
@@ -220,11 +227,10 @@ export class RunExecutor {
   }
 }
 
-function corrupt(key: ExecutionKey, what: string): Error {
-  return codedError(Error, {
-    code: "WFS_HISTORY_INVALID",
-    message: `Cannot replay workflow '${key.workflowId}' run '${key.runId}': ${what}. The history was not written by this worker ` +
-      `or is damaged`,
-    hint: "Check where it came from: replay exactly what handle.fetchHistory() returned",
-  });
+function subjectOf(key: ExecutionKey): string {
+  return `Cannot replay workflow '${key.workflowId}' run '${key.runId}'`;
+}
+
+function corrupt(key: ExecutionKey, what: string, event?: HistoryEvent): Error {
+  return historyInvalid(subjectOf(key), what, event);
 }

@@ -16,6 +16,7 @@ import type { FailureData } from "./failure.ts";
 import type { HistoryEvent } from "./history_store.ts";
 import { fromPayloads, type Payload, type PayloadConverter, toPayloads } from "./payload_converter.ts";
 import { createRandom } from "./_random.ts";
+import { asError } from "./_thrown_value.ts";
 
 const STATE_BRAND = Symbol.for("workflow-sandbox.workflow-run-state");
 // Captured at load: workflow code runs between commands and must not change how they are located.
@@ -100,8 +101,11 @@ export class WorkflowRunState {
   historyLength = 0;
   /** Set once a completing command (complete, fail, cancel, continue-as-new) was issued. */
   closed = false;
-  /** The first error that fails the workflow task (not the workflow). */
-  taskError: unknown = undefined;
+  /**
+   * The first error that fails the workflow task (not the workflow); always an error, so that
+   * `undefined` means no failure (a thrown non-error is wrapped, see {@linkcode failTask}).
+   */
+  taskError: Error | undefined = undefined;
   cancelRequested = false;
   /** Patch ids the history being replayed recorded (Temporal's `knownPresentPatches`). */
   readonly knownPatches = new Set<string>();
@@ -171,6 +175,17 @@ export class WorkflowRunState {
   }
 
   /**
+   * Fails the workflow task with `error`, unless an earlier error already did. A value that is
+   * not an error (`throw undefined`, a string, a plain object) becomes a `WFS_NON_ERROR_THROWN`
+   * error carrying it as `cause`, so every thrown value fails the task visibly.
+   */
+  failTask(error: unknown): void {
+    if (this.taskError !== undefined) return;
+    const { workflowId, workflowType, runId } = this.identity;
+    this.taskError = asError(error, `Workflow '${workflowId}' (type '${workflowType}', run '${runId}')`);
+  }
+
+  /**
    * Classifies an error thrown by workflow code: a continue-as-new request, a cancellation after
    * the workflow's cancellation was requested, a deliberate failure or a listed failure type end
    * the workflow; anything else fails the workflow task.
@@ -191,13 +206,13 @@ export class WorkflowRunState {
       try {
         failure = errorToFailure(error, this.converter);
       } catch (conversion) {
-        this.taskError ??= conversion;
+        this.failTask(conversion);
         return;
       }
       this.pushCommand({ type: "FailWorkflow", failure });
       return;
     }
-    this.taskError ??= error;
+    this.failTask(error);
   }
 
   // ---- jobs (run inside the activation) ----
@@ -233,7 +248,7 @@ export class WorkflowRunState {
         try {
           this.pushCommand({ type: "CompleteWorkflow", result: this.converter.toPayload(value) });
         } catch (error) {
-          this.taskError ??= error;
+          this.failTask(error);
         }
       },
       (error) => this.handleError(error),
@@ -245,7 +260,7 @@ export class WorkflowRunState {
     try {
       values = fromPayloads(this.converter, args);
     } catch (error) {
-      this.taskError ??= error;
+      this.failTask(error);
       return;
     }
     const handler = this.signalHandlers.get(name);
@@ -291,7 +306,7 @@ export class WorkflowRunState {
         pending.reject(activityCancelled(pending.activityType, seq));
       }
     } catch (error) {
-      this.taskError ??= error;
+      this.failTask(error);
     }
   }
 

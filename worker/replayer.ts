@@ -8,10 +8,12 @@ import { z } from "zod";
 import { codedError } from "../sandbox/coded_error.ts";
 import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
 import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
-import { discoverWorkflows, type WorkflowDefinition } from "../sandbox/workflow_definition.ts";
+import type { WorkflowDefinition } from "../sandbox/workflow_definition.ts";
 import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
 import { errorLocation } from "./_error_location.ts";
 import type { ErrorTypeEntry } from "./_error_types.ts";
+import { eventsOf, validateEvents } from "./_history_validation.ts";
+import { loadWorkflows } from "./_load_workflows.ts";
 import { parseOptions } from "./_options.ts";
 import { RunExecutor } from "./_run_executor.ts";
 import type { HistoryEvent } from "./history_store.ts";
@@ -124,7 +126,8 @@ export class Replayer {
 
   /**
    * Replays one history; rejects with `NondeterminismError` (or the error the workflow code
-   * threw) when it does not replay.
+   * threw) when it does not replay, with `WFS_HISTORY_INVALID` naming the event when the history
+   * itself is invalid, and with `WorkflowValidationError` when the workflows cannot load.
    *
    * @example
    * ```ts
@@ -174,27 +177,23 @@ async function prepare(options: ReplayWorkflowsOptions, call: string): Promise<P
   const parsed = parseOptions(schema, options, call) as ReplayWorkflowsOptions;
   const sandboxed = parsed.workflowRunner ?? new SandboxedWorkflowRunner();
   const unsandboxed = parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner();
-  const definitions = new Map<string, WorkflowDefinition>();
-  for (const definition of await discoverWorkflows(parsed.workflowsPath)) {
-    await (definition.sandboxed ? sandboxed : unsandboxed).prepare(definition);
-    definitions.set(definition.name, definition);
-  }
+  // A module that cannot load fails here with WorkflowValidationError, as in Worker.create().
+  const definitions = await loadWorkflows(parsed.workflowsPath, { sandboxed, unsandboxed });
   return { definitions, sandboxed, unsandboxed, options: parsed };
 }
 
 async function replayOne(prepared: Prepared, history: WorkflowHistory | readonly HistoryEvent[]): Promise<ReplayResult> {
-  const events = Array.isArray(history) ? history as readonly HistoryEvent[] : (history as WorkflowHistory).events;
-  const started = events?.[0];
-  if (started?.type !== "WorkflowExecutionStarted") {
-    throw codedError(Error, {
-      code: "WFS_HISTORY_INVALID",
-      message: `Cannot replay: the history's first event is ${started?.type === undefined ? "missing" : `'${started.type}'`}, ` +
-        `not 'WorkflowExecutionStarted'`,
-      hint: "Pass what handle.fetchHistory() returned",
-    });
-  }
-  const workflowId = String((history as WorkflowHistory).workflowId ?? started.workflowId ?? "replay");
-  const runId = String((history as WorkflowHistory).runId ?? started.runId ?? "replay");
+  // An invalid history (null, missing, repeated or out-of-order event ids, an unknown event type)
+  // is WFS_HISTORY_INVALID naming the event, before any workflow code runs.
+  const named = Array.isArray(history) ? undefined : history as Partial<WorkflowHistory> | null | undefined;
+  const subject = typeof named?.workflowId === "string"
+    ? `Cannot replay workflow '${named.workflowId}'${typeof named.runId === "string" ? ` run '${named.runId}'` : ""}`
+    : "Cannot replay";
+  const events = eventsOf(history, subject);
+  validateEvents(events, 0, subject);
+  const started = events[0]!;
+  const workflowId = String(named?.workflowId ?? started.workflowId ?? "replay");
+  const runId = String(named?.runId ?? started.runId ?? "replay");
   const workflowType = String(started.workflowType);
   const definition = prepared.definitions.get(workflowType);
   if (definition === undefined) {

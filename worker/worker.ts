@@ -15,15 +15,18 @@ import { codedError, composeMessage } from "../sandbox/coded_error.ts";
 import { DeadlockError } from "../sandbox/deadlock_error.ts";
 import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
 import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
-import { discoverWorkflows, type WorkflowDefinition } from "../sandbox/workflow_definition.ts";
+import type { SandboxWarning } from "../sandbox/sandbox_warning.ts";
+import type { WorkflowDefinition } from "../sandbox/workflow_definition.ts";
 import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
 import { parseDuration } from "./_duration.ts";
 import { errorLocation } from "./_error_location.ts";
 import { type ErrorTypeEntry, matchesErrorTypes } from "./_error_types.ts";
 import type { ActivityOutcome, ActivityTaskData, HistoryService, RunningActivity } from "./_history_service.ts";
 import { invalidOption, parseOptions } from "./_options.ts";
+import { loadWorkflows } from "./_load_workflows.ts";
 import { RunExecutor } from "./_run_executor.ts";
 import { serviceOf } from "./_service_of.ts";
+import { asError } from "./_thrown_value.ts";
 import { Context, runInActivityContext } from "./activity_context.ts";
 import { QueryFailedError, QueryNotRegisteredError } from "./client_errors.ts";
 import { ActivityFailure, ApplicationFailure, CancelledFailure, type FailureData, TimeoutFailure } from "./failure.ts";
@@ -106,6 +109,7 @@ export class Worker {
   readonly #activityRuns = new Set<Promise<void>>();
   readonly #runningActivities = new Set<RunningActivity>();
   readonly #stop = new AbortController();
+  readonly #warnings: SandboxWarningLog;
   #state: WorkerState = "INITIALIZED";
   #runPromise: Promise<void> | undefined;
   #unregister: (() => void) | undefined;
@@ -115,11 +119,13 @@ export class Worker {
     options: CompiledWorkerOptions,
     definitions: ReadonlyMap<string, WorkflowDefinition>,
     runners: { sandboxed: WorkflowRunner; unsandboxed: WorkflowRunner },
+    warnings: SandboxWarningLog,
   ) {
     this.#service = service;
     this.options = options;
     this.#definitions = definitions;
     this.#runners = runners;
+    this.#warnings = warnings;
   }
 
   /**
@@ -146,22 +152,18 @@ export class Worker {
     }
     const debugMode = parsed.debugMode ?? readDebugEnv();
     const logger = parsed.logger ?? new DefaultLogger("INFO");
+    const warnings = new SandboxWarningLog(logger);
     const runners = {
       // The default runner's warnings (restricted calls, even caught; import notifications) go
       // to the worker's logger, as Python logs each restriction hit.
-      sandboxed: parsed.workflowRunner ??
-        new SandboxedWorkflowRunner({
-          onWarning: (warning) => logger.warn(`Sandbox: [${warning.workflow}] ${warning.message}`, { ...warning }),
-        }),
+      sandboxed: parsed.workflowRunner ?? new SandboxedWorkflowRunner({ onWarning: (warning) => warnings.warn(warning) }),
       unsandboxed: parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner(),
     };
-    const definitions = new Map<string, WorkflowDefinition>();
-    if (parsed.workflowsPath !== undefined) {
-      for (const definition of await discoverWorkflows(parsed.workflowsPath)) {
-        await (definition.sandboxed ? runners.sandboxed : runners.unsandboxed).prepare(definition);
-        definitions.set(definition.name, definition);
-      }
-    }
+    // A module that cannot load (missing, not compiling, exporting no workflow, failing on import)
+    // fails here with WorkflowValidationError.
+    const definitions = parsed.workflowsPath === undefined
+      ? new Map<string, WorkflowDefinition>()
+      : await loadWorkflows(parsed.workflowsPath, runners);
     const resolved: CompiledWorkerOptions = {
       taskQueue: parsed.taskQueue,
       activities: { ...(parsed.activities ?? {}) },
@@ -173,7 +175,7 @@ export class Worker {
       logger,
       shutdownGraceMs: parseDuration(parsed.shutdownGraceTime ?? 0, "shutdownGraceTime"),
     };
-    return new Worker(service, resolved, definitions, runners);
+    return new Worker(service, resolved, definitions, runners, warnings);
   }
 
   /** The worker's lifecycle state. */
@@ -341,6 +343,7 @@ export class Worker {
     let executor = this.#take(key);
     const startedTime = service.clock.now();
     service.busy++;
+    this.#warnings.begin();
     try {
       const definition = this.#definition(info);
       const events = await service.store.readEvents(info, { afterEventId: executor?.processedEventId ?? 0 });
@@ -361,46 +364,63 @@ export class Worker {
       }
     } finally {
       service.busy--;
+      this.#warnings.end();
     }
   }
 
-  async #failWorkflowTask(info: ExecutionInfo, startedTime: number, error: unknown): Promise<void> {
-    if (error instanceof HistoryStoreError) {
-      if (FATAL_STORE_CODES.has(error.code)) throw error;
+  async #failWorkflowTask(info: ExecutionInfo, startedTime: number, thrown: unknown): Promise<void> {
+    if (thrown instanceof HistoryStoreError) {
+      if (FATAL_STORE_CODES.has(thrown.code)) throw thrown;
       // A write landed first (WFS_STORE_CONFLICT) or the run closed: the next poll sees the new state.
-      this.options.logger.warn(`Workflow task of '${info.workflowId}' was not recorded: ${error.message}; it will run again`);
+      this.options.logger.warn(`Workflow task of '${info.workflowId}' was not recorded: ${thrown.message}; it will run again`);
       return;
     }
+    // `throw undefined` (or a string, a plain object, ...) fails the task like an error does.
+    const error = asError(thrown, `The workflow task of '${info.workflowId}' (type '${info.workflowType}', run '${info.runId}')`);
     const definition = this.#definitions.get(info.workflowType);
     const types = [...this.options.workflowFailureErrorTypes, ...(definition?.options.failureErrorTypes ?? []) as ErrorTypeEntry[]];
     const location = errorLocation(error);
+    const name = errorName(error);
+    const code = (error as { code?: unknown }).code;
     if (!DeadlockError.is(error) && matchesErrorTypes(error, types)) {
       // Listed in workflowFailureErrorTypes: the workflow fails instead of the task (Python's semantics).
       const failure = errorToFailure(error, this.#service.converter);
       if (location !== undefined) failure.message = `${failure.message} (at ${location})`;
       await this.#service.completeWorkflowTask(info, startedTime, [{ type: "FailWorkflow", failure }]);
-      this.options.logger.warn(`Workflow '${info.workflowId}' (type '${info.workflowType}') failed: ${describeError(error)}`, {
+      this.#warnings.settled(error);
+      this.options.logger.warn(
+        `Workflow '${info.workflowId}' (type '${info.workflowType}') failed: ${describeError(error)}`,
+        definedFields({ workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType, code, errorType: name, location }),
+      );
+      return;
+    }
+    const text = errorMessage(error);
+    const message = `${name}: ${text}${location !== undefined && !text.includes(location) ? ` (at ${location})` : ""}`;
+    const details: Record<string, JsonValue> = { type: name };
+    if (location !== undefined) details.location = location;
+    if (typeof code === "string") details.code = code;
+    const stack = (error as { stack?: unknown }).stack;
+    if (typeof stack === "string") details.stack = stack;
+    const { attempt, nextAttemptAt } = await this.#service.failWorkflowTask(info, message, details);
+    this.#warnings.settled(error);
+    const nextAttemptTime = new Date(nextAttemptAt).toISOString();
+    // One line per failed attempt: the error's message once, in the text; the stack (its frames
+    // only, the message is not repeated) and the fields as attributes. Plain strings, not the
+    // error object: it may belong to the workflow's sandbox.
+    this.options.logger.error(
+      `Workflow task failed: workflow '${info.workflowId}' (type '${info.workflowType}', run '${info.runId}'), attempt ${attempt}; ` +
+        `the workflow keeps running and the task is retried at ${nextAttemptTime} until the code is fixed. Cause: ${message}`,
+      definedFields({
         workflowId: info.workflowId,
         runId: info.runId,
         workflowType: info.workflowType,
-      });
-      return;
-    }
-    const name = errorName(error);
-    const message = `${name}: ${errorMessage(error)}${location !== undefined && !errorMessage(error).includes(location) ? ` (at ${location})` : ""}`;
-    const details: Record<string, JsonValue> = { type: name };
-    if (location !== undefined) details.location = location;
-    const code = (error as { code?: unknown })?.code;
-    if (typeof code === "string") details.code = code;
-    const stack = (error as { stack?: unknown })?.stack;
-    if (typeof stack === "string") details.stack = stack;
-    const { attempt, nextAttemptAt } = await this.#service.failWorkflowTask(info, message, details);
-    this.options.logger.error(
-      `Workflow task failed: workflow '${info.workflowId}' (type '${info.workflowType}', run '${info.runId}'), attempt ${attempt}; ` +
-        `the workflow keeps running and the task is retried at ${new Date(nextAttemptAt).toISOString()} until the code is fixed. ` +
-        `Cause: ${message}`,
-      // Plain strings, not the error object: it may belong to the workflow's sandbox.
-      { workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType, attempt, location, errorType: name, stack: details.stack },
+        attempt,
+        nextAttemptTime,
+        code: typeof code === "string" ? code : undefined,
+        errorType: name,
+        location,
+        stack: stackFrames(stack),
+      }),
     );
   }
 
@@ -621,7 +641,16 @@ export class Worker {
     this.options.logger.warn(
       `Activity '${task.activityType}' (id ${task.activityId}) of workflow '${task.workflowId}' failed attempt ${task.attempt}: ` +
         `${cause.type}: ${cause.message}${retryState === undefined ? `; retrying in ${delay} ms` : `; not retried (${retryState})`}`,
-      { workflowId: task.workflowId, activityType: task.activityType, attempt: task.attempt },
+      definedFields({
+        workflowId: task.workflowId,
+        runId: task.runId,
+        activityType: task.activityType,
+        activityId: task.activityId,
+        attempt: task.attempt,
+        code: typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : undefined,
+        errorType: cause.type,
+        stack: stackFrames(cause.stack),
+      }),
     );
     if (retryState === undefined) return { kind: "retry", failure: cause, readyAt: now + delay };
     const failure: FailureData = {
@@ -671,6 +700,70 @@ function errorMessage(error: unknown): string {
 
 function describeError(error: unknown): string {
   return `${errorName(error)}: ${errorMessage(error)}`;
+}
+
+/**
+ * The frames of a stack, without its first lines (`<name>: <message>`, which a log line already
+ * says).
+ */
+function stackFrames(stack: unknown): string | undefined {
+  if (typeof stack !== "string") return undefined;
+  const lines = stack.split("\n");
+  const first = lines.findIndex((line) => /^\s*at\s/.test(line));
+  return first < 0 ? undefined : lines.slice(first).join("\n");
+}
+
+/** `fields` without its undefined entries (log attributes). */
+function definedFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const defined: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) defined[key] = value;
+  return defined;
+}
+
+/**
+ * The sandbox's warnings, through the worker's logger. A restricted access reported during a
+ * workflow task waits for the task to end: when that access is what failed the task, the failure's
+ * line says it (one line per failed attempt, the message once); when the workflow caught it, it is
+ * logged then. Every other warning is logged at once.
+ */
+class SandboxWarningLog {
+  readonly #logger: Logger;
+  #pending: SandboxWarning[] = [];
+  #tasks = 0;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  warn(warning: SandboxWarning): void {
+    if (this.#tasks > 0 && warning.kind === "restricted-access") this.#pending.push(warning);
+    else this.#log(warning);
+  }
+
+  /** A workflow task starts. */
+  begin(): void {
+    this.#tasks++;
+  }
+
+  /** The error that ended a task (failed it or its workflow) was logged: its own warning is dropped. */
+  settled(error: unknown): void {
+    const message = errorMessage(error);
+    this.#pending = this.#pending.filter((warning) => warning.message !== message);
+  }
+
+  /** A workflow task ended: the warnings it kept are logged once no task runs. */
+  end(): void {
+    this.#tasks--;
+    if (this.#tasks > 0) return;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const warning of pending) this.#log(warning);
+  }
+
+  #log(warning: SandboxWarning): void {
+    const { message, ...fields } = warning;
+    this.#logger.warn(`Sandbox: [${warning.workflow}] ${message}`, { ...fields });
+  }
 }
 
 /** Waits for `promise`, at most `ms`. */

@@ -90,6 +90,8 @@ export interface WorkflowExecutionDescription {
     readonly location?: string;
     /** The error's name. */
     readonly type?: string;
+    /** The error's stable code (`WFS_RESTRICTED`, `WFS_NON_ERROR_THROWN`, ...), when it has one. */
+    readonly code?: string;
   };
 }
 
@@ -247,7 +249,7 @@ export class WorkflowHandle<R = unknown> {
       if (last?.type === "WorkflowExecutionCanceled") name = "CANCELLED";
     }
     const failure = info.taskFailure;
-    const details = (failure?.details ?? {}) as { location?: unknown; type?: unknown };
+    const details = (failure?.details ?? {}) as { location?: unknown; type?: unknown; code?: unknown };
     return {
       workflowId: info.workflowId,
       runId: info.runId,
@@ -264,6 +266,7 @@ export class WorkflowHandle<R = unknown> {
           nextAttemptTime: new Date(failure.nextAttemptAt),
           ...(typeof details.location === "string" ? { location: details.location } : {}),
           ...(typeof details.type === "string" ? { type: details.type } : {}),
+          ...(typeof details.code === "string" ? { code: details.code } : {}),
         },
       }),
     };
