@@ -14,6 +14,7 @@ export const hostGlobal: typeof globalThis = globalThis;
 export const {
   apply,
   defineProperty,
+  get: reflectGet,
   getOwnPropertyDescriptor,
   getPrototypeOf,
   ownKeys,
@@ -22,9 +23,11 @@ export const {
 
 /** Object helpers, captured. */
 export const {
+  assign,
   create,
   defineProperties,
   freeze,
+  fromEntries,
   getOwnPropertyDescriptors,
   hasOwn,
   isFrozen,

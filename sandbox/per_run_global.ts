@@ -7,15 +7,20 @@
  * @module
  */
 import { codedError } from "./coded_error.ts";
+import { currentRun } from "./current_run.ts";
 import { ECMASCRIPT_GLOBALS } from "./ecmascript_globals.ts";
 import {
+  assign,
   create,
   defineProperty,
   freeze,
+  fromEntries,
   getOwnPropertyDescriptor,
+  getPrototypeOf,
   hasOwn,
   hostGlobal,
   ownKeys,
+  reflectGet,
   reflectSet,
 } from "./host_intrinsics.ts";
 
@@ -58,6 +63,271 @@ const HOST_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) =>
   typeof key !== "symbol" || Symbol.keyFor(key)?.startsWith("workflow-sandbox.") !== true
 );
 
+// ---------------------------------------------------------------------------------------------------
+// Namespace objects.
+//
+// `JSON`, `Math`, `Reflect`, `Atomics`, `Intl`, `console`, `WebAssembly`, `Temporal`, `Deno`: plain
+// objects of functions and constants, reached as globals, that code writes to (reflect-metadata
+// defines `Reflect.defineMetadata` and keeps its registry on `Reflect`, polyfills add to `Intl` and
+// `Math`, code silences `console.warn`). Shared with the host, such a write would reach every run
+// and the host; so every namespace the runtime has is found from its own globals, and a run gets
+// either its own copy (writes stay in the run, as in a fresh process) or, for `Deno`, a view that
+// refuses writes with a coded error. Members are the host's own values, by identity, so
+// `JSON.parse === hostJSON.parse`, `instanceof Intl.DateTimeFormat` and every brand check hold.
+
+/** What a run gets for a namespace global (see {@link NAMESPACE_GLOBALS}). */
+export type NamespacePolicy = "isolate" | "refuse";
+
+/**
+ * Namespaces a run may read but not write; every other namespace is isolated. `Deno` is the host's
+ * API: accessors that act on the process (`Deno.exitCode`) and non-configurable members whose
+ * meaning a copy would change, 118 members that a copy would cost about 15 µs to define, and no
+ * polyfill writes to it.
+ */
+const REFUSED_NAMESPACES: ReadonlySet<PropertyKey> = new Set(["Deno"]);
+
+const OBJECT_PROTOTYPE: object = Object.prototype;
+
+/**
+ * Whether a value is a namespace object: an object that cannot be called and is not an instance of
+ * a class, that is, no object on its prototype chain before `Object.prototype` has a `constructor`
+ * of its own (`JSON` and `Math` inherit from `Object.prototype`, Node's and Deno's `console` from a
+ * plain `{}`; `process`, `performance` and `navigator` are class instances). The sandbox derives
+ * the namespaces of the runtime with it, and handles a host getter that returns one the same way.
+ *
+ * @example
+ * ```ts
+ * import { isNamespaceObject } from "./per_run_global.ts";
+ * isNamespaceObject(JSON); // true
+ * isNamespaceObject(new Map()); // false
+ * ```
+ */
+export function isNamespaceObject(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  for (let proto = getPrototypeOf(value); proto !== null && proto !== OBJECT_PROTOTYPE; proto = getPrototypeOf(proto)) {
+    if (hasOwn(proto, "constructor")) return false;
+  }
+  return true;
+}
+
+/** How to make a run's copy of a namespace, computed once per process. */
+interface NamespaceTemplate {
+  readonly raw: object;
+  readonly name: string;
+  /** Every data member in order, the raw values (a placeholder where a nested namespace goes). */
+  readonly entries: Record<PropertyKey, unknown>;
+  readonly nullPrototype: boolean;
+  /** Members that are namespaces themselves (`Temporal.Now`): the run gets its copy of those too. */
+  readonly nested: ReadonlyArray<readonly [PropertyKey, NamespaceTemplate]>;
+  /**
+   * Members defined on each copy: accessors (Node's `console._stdout`, which read the host's until
+   * the run assigns its own) and names `Object.prototype` has.
+   */
+  readonly accessors: ReadonlyArray<readonly [PropertyKey, PropertyDescriptor]>;
+}
+
+const templates = new WeakMap<object, NamespaceTemplate>();
+
+function namespaceTemplate(raw: object, name: string, ancestors: ReadonlySet<object> = new Set()): NamespaceTemplate {
+  const known = templates.get(raw);
+  if (known !== undefined) return known;
+  const entries: [PropertyKey, unknown][] = [];
+  const nested: [PropertyKey, NamespaceTemplate][] = [];
+  const accessors: [PropertyKey, PropertyDescriptor][] = [];
+  const within = new Set(ancestors).add(raw);
+  for (const key of ownKeys(raw)) {
+    const descriptor = getOwnPropertyDescriptor(raw, key)!;
+    if (!("value" in descriptor)) {
+      // Read the host's value through the host's getter; an assignment defines the run's own.
+      const getter = descriptor.get;
+      accessors.push([key, {
+        enumerable: descriptor.enumerable,
+        configurable: true,
+        get: getter === undefined ? undefined : () => getter.call(raw),
+        set(this: object, value: unknown) {
+          defineProperty(this, key, { value, writable: true, enumerable: descriptor.enumerable, configurable: true });
+        },
+      }]);
+    } else if (key === "__proto__" || (typeof key === "string" && key in OBJECT_PROTOTYPE)) {
+      // Object.assign would reach `Object.prototype`'s own member of that name (the `__proto__`
+      // setter): defined on the copy instead.
+      accessors.push([key, { ...descriptor, writable: true, configurable: true }]);
+    } else if (isNamespaceObject(descriptor.value) && !within.has(descriptor.value)) {
+      entries.push([key, undefined]);
+      nested.push([key, namespaceTemplate(descriptor.value, `${name}.${String(key)}`, within)]);
+    } else {
+      entries.push([key, descriptor.value]);
+    }
+  }
+  // Copying this object with Object.assign is the fastest copy V8 makes (measured about 20 ns for
+  // JSON, 60 ns for Math's 45 members). Object.fromEntries keeps it in fast mode.
+  const template: NamespaceTemplate = {
+    raw,
+    name,
+    entries: fromEntries(entries),
+    nullPrototype: getPrototypeOf(raw) === null,
+    nested,
+    accessors,
+  };
+  // V8 tracks the type of each field: a nested copy assigned later would otherwise deprecate the
+  // template's shape and slow every later copy.
+  for (const [key] of nested) {
+    (template.entries as Record<PropertyKey, unknown>)[key] = template.entries;
+    (template.entries as Record<PropertyKey, unknown>)[key] = undefined;
+  }
+  templates.set(raw, template);
+  return template;
+}
+
+/**
+ * A run's copy of a namespace: a plain object with the same keys in the same order and the host's
+ * values by identity. Its members are ordinary data properties (enumerable, writable): giving them
+ * the host's attributes would take one `defineProperty` per member, 14 to 21 µs a run for the five
+ * ECMAScript namespaces (measured on Node 24 and Deno 2.9), where this copy costs about 0.2 µs (see
+ * the escape catalog's row).
+ */
+function copyNamespace(template: NamespaceTemplate): Record<PropertyKey, unknown> {
+  // Object.assign, not a spread: one spread site shared by every template turns megamorphic and
+  // takes V8's generic path (measured 1.5 to 1.9 µs for the five ECMAScript namespaces against 0.16
+  // to 0.23 µs); Object.assign's fast path does not depend on the call site.
+  const copy = assign(template.nullPrototype ? create(null) : {}, template.entries) as Record<PropertyKey, unknown>;
+  for (const [key, nested] of template.nested) copy[key] = copyNamespace(nested);
+  for (const [key, descriptor] of template.accessors) defineProperty(copy, key, descriptor);
+  return copy;
+}
+
+/**
+ * The view of a namespace a run may not write (see {@link REFUSED_NAMESPACES}), also what a read
+ * of the shared layer answers when no run is executing: the host's values, through a `Proxy` that
+ * refuses every write with a coded `TypeError`. One per namespace per process; nested namespaces
+ * (`Deno.errors`) are views too.
+ */
+const refusingViews = new WeakMap<object, object>();
+
+function refusingView(raw: object, name: string): object {
+  const known = refusingViews.get(raw);
+  if (known !== undefined) return known;
+  const refuse = (key: PropertyKey): never => {
+    throw codedError(TypeError, {
+      code: "WFS_RESTRICTED",
+      message: `Cannot modify '${name}.${String(key)}' from workflow code: '${name}' is the host's own object, ` +
+        "shared with every run",
+      hint: "Keep your own value in a variable instead",
+    });
+  };
+  const fixed = (target: object, key: PropertyKey) => {
+    const descriptor = getOwnPropertyDescriptor(target, key);
+    return descriptor !== undefined && !descriptor.configurable && descriptor.writable === false;
+  };
+  const created: object = new Proxy(raw, {
+    get(target, key) {
+      // The host's `this` for host getters, as a native read of the namespace has.
+      const value = reflectGet(target, key, target);
+      return isNamespaceObject(value) && !fixed(target, key) ? refusingView(value, `${name}.${String(key)}`) : value;
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const descriptor = getOwnPropertyDescriptor(target, key);
+      if (descriptor === undefined || !descriptor.configurable || !isNamespaceObject(descriptor.value)) {
+        return descriptor;
+      }
+      return { ...descriptor, value: refusingView(descriptor.value, `${name}.${String(key)}`) };
+    },
+    set(target, key, value, receiver) {
+      if (receiver === created) refuse(key);
+      return reflectSet(target, key, value, receiver); // an object inheriting from the view gets its own
+    },
+    defineProperty: (_target, key) => refuse(key),
+    deleteProperty: (_target, key) => refuse(key),
+    setPrototypeOf: () => refuse("[[Prototype]]"),
+    preventExtensions: () => refuse("[[Extensible]]"),
+  });
+  refusingViews.set(raw, created);
+  return created;
+}
+
+/** What the shared layer finds for a run from its global object. */
+interface RunRecord {
+  /** The functors' constants: the run's copies of the ECMAScript namespaces are among them. */
+  readonly constants: readonly unknown[];
+  /** The run's copies of the other namespaces, made on first read. */
+  namespaces: Map<PropertyKey, { readonly template: NamespaceTemplate; readonly copy: object }> | undefined;
+}
+
+// The record is a private field stamped on the run's global object (a base constructor returning
+// its argument lets a subclass add private fields to any object): a getter of the shared layer finds
+// it from `this` in a few ns, workflow code cannot see, delete or forge it, and stamping measured
+// 4 ns where a WeakMap.set per run measured 100 to 130 ns.
+class Stamp {
+  constructor(target: object) {
+    return target;
+  }
+}
+
+class RunStamp extends Stamp {
+  #record: RunRecord;
+
+  constructor(global: object, record: RunRecord) {
+    super(global);
+    this.#record = record;
+  }
+
+  static of(value: unknown): RunRecord | undefined {
+    return typeof value === "object" && value !== null && #record in value ? (value as RunStamp).#record : undefined;
+  }
+}
+
+/**
+ * The record of the run whose global object a getter of the shared layer was read on, or, when it
+ * was read on another object (the layer itself, through `Object.getPrototypeOf(globalThis)`), of
+ * the run that is executing.
+ */
+function recordOf(self: unknown): RunRecord | undefined {
+  return RunStamp.of(self) ??
+    RunStamp.of((currentRun() as { globals?: { global?: unknown } } | undefined)?.globals?.global);
+}
+
+function isolatedNamespace(self: unknown, key: PropertyKey, template: NamespaceTemplate): object {
+  const record = recordOf(self);
+  if (record === undefined) return refusingView(template.raw, template.name);
+  const copies = record.namespaces ??= new Map();
+  const known = copies.get(key);
+  if (known !== undefined && known.template === template) return known.copy;
+  const copy = copyNamespace(template);
+  copies.set(key, { template, copy });
+  return copy;
+}
+
+const nameOf = (key: PropertyKey): string => (typeof key === "symbol" ? `globalThis[${String(key)}]` : String(key));
+
+/**
+ * Every namespace global of the runtime and what a run gets for it, derived from the host global's
+ * own data properties when the sandbox was loaded (JSON, Math, Reflect, Atomics, Intl, console,
+ * WebAssembly, plus Temporal, Deno and Deno's event-target record where the runtime has them). A host
+ * getter that returns a namespace (none does today) is isolated the same way when a run reads it.
+ *
+ * @example
+ * ```ts
+ * import { NAMESPACE_GLOBALS } from "./per_run_global.ts";
+ * NAMESPACE_GLOBALS.get("JSON"); // "isolate"
+ * ```
+ */
+export const NAMESPACE_GLOBALS: ReadonlyMap<PropertyKey, NamespacePolicy> = new Map(
+  HOST_KEYS.flatMap((key): [PropertyKey, NamespacePolicy][] => {
+    const descriptor = getOwnPropertyDescriptor(hostGlobal, key)!;
+    if (!("value" in descriptor) || descriptor.value === hostGlobal || !isNamespaceObject(descriptor.value)) return [];
+    return [[key, REFUSED_NAMESPACES.has(key) ? "refuse" : "isolate"]];
+  }),
+);
+
+// The isolated ECMAScript namespaces are functor constants: each run gets its copies when it is
+// created. The others are copied on a run's first read.
+const NAMESPACE_TEMPLATES = new Map<PropertyKey, NamespaceTemplate>();
+for (const [key, policy] of NAMESPACE_GLOBALS) {
+  if (policy === "isolate") {
+    NAMESPACE_TEMPLATES.set(key, namespaceTemplate(getOwnPropertyDescriptor(hostGlobal, key)!.value, nameOf(key)));
+  }
+}
+
 // The shared layer every run's global object inherits from, built once at first evaluation,
 // before any workflow code exists. A run's own object then costs one Object.create plus its few
 // own properties (measured: defining all ~130 host keys per run cost about 60 µs on Node 20, 150 µs
@@ -65,7 +335,8 @@ const HOST_KEYS: readonly PropertyKey[] = ownKeys(hostGlobal).filter((key) =>
 // others; its properties are accessors whose setter defines an own property on the run's object,
 // so `globalThis.fetch = polyfill` still works within the run (an inherited frozen data property
 // would refuse the assignment). ECMAScript globals stay plain read-only data: a write to them
-// fails, as it must (functors read them as constants).
+// fails, as it must (functors read them as constants). Namespace globals answer the reading run's
+// own copy, or a view that refuses writes (see NAMESPACE_GLOBALS).
 const LAYER_DESCRIPTORS: Map<PropertyKey, PropertyDescriptor> = (() => {
   const layer = new Map<PropertyKey, PropertyDescriptor>();
   // Writes into the map; `setOwn` below must reach the real defineProperty (a local of that name
@@ -80,13 +351,49 @@ const LAYER_DESCRIPTORS: Map<PropertyKey, PropertyDescriptor> = (() => {
     if (descriptor.get || descriptor.set) {
       // Host accessors (Node's lazy `crypto`, `navigator`) run against the host global, lazily, so
       // capturing them has no side effect.
+      // One that returns a namespace is isolated as the data ones below are.
       const getter = descriptor.get;
       record(key, {
         configurable: false,
         enumerable: descriptor.enumerable,
-        get: getter ? () => getter.call(hostGlobal) : undefined,
+        get: getter
+          ? function (this: unknown) {
+            const value = getter.call(hostGlobal);
+            return isNamespaceObject(value) ? isolatedNamespace(this, key, namespaceTemplate(value, nameOf(key))) : value;
+          }
+          : undefined,
         set: setOwn,
       });
+    } else if (NAMESPACE_GLOBALS.has(key)) {
+      const template = NAMESPACE_TEMPLATES.get(key);
+      const ecmascript = typeof key === "string" && ECMASCRIPT.has(key);
+      const { enumerable } = descriptor;
+      if (template === undefined) {
+        // Refused: every run reads the same view.
+        const view = refusingView(descriptor.value, nameOf(key));
+        record(key, ecmascript
+          ? { value: view, writable: false, enumerable, configurable: false }
+          : { configurable: false, enumerable, get: () => view, set: setOwn });
+      } else if (ecmascript) {
+        // The run's copy is its constant; read-only like the other ECMAScript globals (no setter).
+        const index = ECMASCRIPT_GLOBALS.indexOf(key);
+        record(key, {
+          configurable: false,
+          enumerable,
+          get(this: unknown) {
+            return recordOf(this)?.constants[index] ?? refusingView(template.raw, template.name);
+          },
+        });
+      } else {
+        record(key, {
+          configurable: false,
+          enumerable,
+          get(this: unknown) {
+            return isolatedNamespace(this, key, template);
+          },
+          set: setOwn,
+        });
+      }
     } else if (typeof key === "string" && ECMASCRIPT.has(key)) {
       record(key, { value: descriptor.value, writable: false, enumerable: descriptor.enumerable, configurable: false });
     } else {
@@ -144,6 +451,12 @@ const BASE_CONSTANTS: readonly unknown[] = ECMASCRIPT_GLOBALS.map((name) => {
 });
 const CONSTANT_INDEX = new Map(ECMASCRIPT_GLOBALS.map((name, i) => [name, i]));
 const GLOBAL_THIS_INDEX = CONSTANT_INDEX.get("globalThis")!;
+// The isolated ECMAScript namespaces, copied for every run that does not override them.
+type EagerNamespace = { readonly name: string; readonly index: number; readonly template: NamespaceTemplate };
+const EAGER_NAMESPACES: readonly EagerNamespace[] = ECMASCRIPT_GLOBALS.flatMap((name, index) => {
+  const template = NAMESPACE_TEMPLATES.get(name);
+  return template === undefined ? [] : [{ name, index, template }];
+});
 
 export const CAPTURED_KEYS: ReadonlySet<PropertyKey> = new Set(HOST_KEYS);
 const isLateHostName = (key: PropertyKey): boolean => key in hostGlobal && !CAPTURED_KEYS.has(key);
@@ -211,6 +524,10 @@ export function createPerRunGlobal(overrides: GlobalOverrides, shared?: SharedGl
   const global = create(shared ? layerWithShared(shared, names) : layerWithout(names)) as Record<PropertyKey, unknown>;
   const constants = BASE_CONSTANTS.slice();
   constants[GLOBAL_THIS_INDEX] = global;
+  for (const { name, index, template } of EAGER_NAMESPACES) {
+    if (!hasOwn(overrides, name)) constants[index] = copyNamespace(template);
+  }
+  new RunStamp(global, { constants, namespaces: undefined });
   for (const name in overrides) {
     const descriptor = overrides[name];
     const index = CONSTANT_INDEX.get(name);
@@ -224,19 +541,36 @@ export function createPerRunGlobal(overrides: GlobalOverrides, shared?: SharedGl
       if (index !== undefined) constants[index] = descriptor.get?.call(global);
     }
   }
-  let sloppy: object | undefined;
-  let strict: object | undefined;
-  return {
-    global,
-    constants,
-    // Made on first use: most runs instantiate ES modules only, and a run with none needs neither.
-    get sloppyScope() {
-      return sloppy ??= createSloppyScope(global);
-    },
-    get strictScope() {
-      return strict ??= createStrictScope(global);
-    },
-  };
+  return new RunGlobals(global, constants);
+}
+
+/**
+ * A run's {@link PerRunGlobal}. A class rather than an object literal with getters: such a literal
+ * gets a map of its own whose accessors close over the run's global object, and maps live in the
+ * old generation, so every run's objects survived young-generation GCs and were promoted. Measured
+ * on Node 24 over 2 million `createPerRunGlobal({})`: 390 MB promoted with the literal, 1.5 MB with
+ * the class, 0.07 to 0.09 µs a call instead of 0.7 to 2.4 µs (Deno alike); a run of a one-module
+ * workflow without restrictions went from 10 to 16 µs of CPU to 2 to 4 µs.
+ */
+class RunGlobals implements PerRunGlobal {
+  readonly global: Record<PropertyKey, unknown>;
+  readonly constants: readonly unknown[];
+  // Made on first use: most runs instantiate ES modules only, and a run with none needs neither.
+  #sloppy: object | undefined;
+  #strict: object | undefined;
+
+  constructor(global: Record<PropertyKey, unknown>, constants: readonly unknown[]) {
+    this.global = global;
+    this.constants = constants;
+  }
+
+  get sloppyScope(): object {
+    return this.#sloppy ??= createSloppyScope(this.global);
+  }
+
+  get strictScope(): object {
+    return this.#strict ??= createStrictScope(this.global);
+  }
 }
 
 function createSloppyScope(global: Record<PropertyKey, unknown>): object {

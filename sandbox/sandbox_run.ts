@@ -12,7 +12,7 @@ import { commonJsView, jsonModuleView, namespaceView } from "./esm_interop.ts";
 import { resolveImport, resolveImportSync } from "./module_resolver.ts";
 import { createPerRunGlobal, type GlobalOverrides, type PerRunGlobal, type SharedGlobals } from "./per_run_global.ts";
 import type { RunSlotValue } from "./current_run.ts";
-import { apply, create, defineProperty, freeze } from "./host_intrinsics.ts";
+import { apply, create, defineProperty, freeze, hasOwn } from "./host_intrinsics.ts";
 
 /** A passed-through module as one run will see it (restrictions may replace members). */
 export type HostModuleFilter = (url: string, value: unknown, view: "esm" | "cjs") => unknown;
@@ -279,7 +279,15 @@ export class SandboxRun implements RunSlotValue {
     const fresh = this.#onModule !== undefined && !this.#instances.has(url); // only for the module events
     const instance = this.#instantiate(target.record);
     if (fresh) this.#notify(url, false, false, "instantiated");
-    return esm ? this.#esmView(target.record, instance) : instance.module.exports;
+    if (esm) return this.#esmView(target.record, instance);
+    const exports = instance.module.exports;
+    // require() of an ES module returns its "module.exports" export when it has one, its namespace
+    // otherwise, as every Node and Deno this package supports does natively (tested against the
+    // native require): https://nodejs.org/api/modules.html#loading-ecmascript-modules-using-require
+    if (target.record.kind === "esm" && hasOwn(exports as object, "module.exports")) {
+      return (exports as Record<string, unknown>)["module.exports"];
+    }
+    return exports;
   }
 
   #notify(url: string, passthrough: boolean, dynamic: boolean, stage: ModuleEvent["stage"] = "reached"): void {

@@ -136,6 +136,18 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
     explanation: "`Math` is the run's own copy: the replacement stays in the run and the host's `Math` is untouched.",
   },
   {
+    name: "JSON.probe = 1 (writing to a namespace global: JSON, Reflect, console, ...)",
+    code: `JSON.probe = 1;
+      Reflect.probe = 1;
+      console.probe = 1;
+      const host = Function("return this")();
+      return JSON.probe === 1 && Reflect.probe === 1 && console.probe === 1 &&
+        host.JSON.probe === undefined && host.Reflect.probe === undefined && host.console.probe === undefined;`,
+    expected: "allowed",
+    explanation: "Every namespace global the runtime has (`JSON`, `Math`, `Reflect`, `Atomics`, `Intl`, `console`, " +
+      "`WebAssembly`, `Temporal`) is the run's own copy, so the write stays in the run; Deno's `Deno` refuses writes.",
+  },
+  {
     name: `Object.defineProperty(Date, "now", ...) (patching the shared Date)`,
     code: `Object.defineProperty(Date, "now", { value: () => 0 }); return true;`,
     expected: "caught",
@@ -509,6 +521,13 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
     expected: "differs",
     explanation: "Reassigning an ECMAScript global inside a run throws a `TypeError`, because compiled modules " +
       "receive those globals as constants; replace one member instead (`Math.max = ...`).",
+  },
+  {
+    name: "Object.keys(JSON) lists its members (a run's copy of a namespace global)",
+    code: `return Object.keys(JSON).includes("parse") && Object.getOwnPropertyDescriptor(Math, "PI").writable;`,
+    expected: "differs",
+    explanation: "A run's copy of a namespace global holds the host's members as plain data properties, enumerable " +
+      "and writable; the native attributes would take one `defineProperty` per member, over 10 µs a run.",
   },
   {
     name: "a sandboxed module namespace is an ordinary object",

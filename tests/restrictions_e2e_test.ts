@@ -41,6 +41,7 @@ import {
 } from "../mod.ts";
 // Not part of the public API.
 import { isArgumentForm } from "../sandbox/rule_path.ts";
+import { NAMESPACE_GLOBALS } from "../sandbox/per_run_global.ts";
 import {
   describeOutcome,
   FIXTURE,
@@ -533,6 +534,11 @@ function allowedProbe(entry: AllowedRule): AllowedProbe | string {
     return { code: `return ${A_DATE}.${entry.path[3]}(${args});`, identity: false };
   }
   const hostValue = target.host;
+  // A namespace global (JSON, Reflect, console) is the run's own copy, or a view that refuses
+  // writes: the same members, never the host's object (per_run_global.ts).
+  if (entry.path.length === 2 && entry.path[0] === GLOBAL_ROOT && NAMESPACE_GLOBALS.has(entry.path[1])) {
+    return { code: `return Reflect.ownKeys(${target.expr}).map(String).sort();`, identity: false };
+  }
   const byIdentity = (typeof hostValue === "function" || typeof hostValue === "object") && hostValue !== null &&
     !RUN_OWN_VALUES.has(name) && !hasRulesBelow(entry.path);
   return { code: byIdentity ? `return ${target.expr};` : `return typeof (${target.expr});`, identity: byIdentity };

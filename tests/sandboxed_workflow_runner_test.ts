@@ -5,17 +5,21 @@ import * as assert from "node:assert/strict";
 import { z as hostZ } from "zod";
 import * as hostPath from "node:path";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   DeadlockError,
   DEFAULT_PASSTHROUGH,
   discoverWorkflows,
   SandboxedWorkflowRunner,
+  SandboxRestrictions,
   type WorkflowDefinition,
   type WorkflowInstance,
   workflow,
   WorkflowValidationError,
 } from "../mod.ts";
+import { CAPTURED_KEYS } from "../sandbox/per_run_global.ts";
+import { runtimeNamespaceGlobals } from "./_namespace_globals.ts";
 import { moduleState as hostModuleState } from "./fixtures/isolation/stateful.ts";
 import { counters as hostCounters } from "./fixtures/isolation/shared/counters.ts";
 
@@ -307,6 +311,86 @@ test("the graph marks the modules of an import cycle, and only those, as cyclic"
     [...runner.graph.records.values()].map((record) => [hostPath.basename(record.path), record.cyclic]),
   );
   assert.deepEqual(cyclic, { "main.ts": false, "log.ts": false, "a.ts": true, "b.ts": true });
+});
+
+// Issue 12, "Shared namespace objects": `JSON.probe = 1` in one run reached every run and the host.
+const NAMESPACE_PROBE = "__wfsNamespaceProbe";
+const NAMESPACE_RESTRICTIONS = [
+  ["the default restrictions", SandboxRestrictions.default],
+  ["no restrictions", { passthroughModules: DEFAULT_PASSTHROUGH, passthroughAllModules: false }],
+] as const;
+// The host's API namespace refuses writes; every other namespace is the run's own copy.
+const REFUSED_NAMESPACES = new Set(["Deno"]);
+
+for (const [label, restrictions] of NAMESPACE_RESTRICTIONS) {
+  test(`a run's writes to namespace globals reach neither another run nor the host (${label})`, async () => {
+    const definitions = new Map((await discoverWorkflows(fixture("isolation/namespaces.ts"))).map((d) => [d.name, d]));
+    const write = definitions.get("writeNamespaces")!;
+    const read = definitions.get("readNamespaces")!;
+    // Every namespace global of this runtime that a run can reach by name (those the sandbox
+    // captured; symbol-keyed ones are in tests/per_run_global_test.ts).
+    const names = [...runtimeNamespaceGlobals().keys()]
+      .filter((key): key is string => typeof key === "string" && CAPTURED_KEYS.has(key));
+    for (const name of ["JSON", "Math", "Reflect", "Atomics", "Intl", "console", "WebAssembly"]) {
+      assert.ok(names.includes(name), `${name} is a namespace global`);
+    }
+    const runner = new SandboxedWorkflowRunner({ restrictions, onWarning: () => {} });
+    await runner.prepare(write);
+    await runner.prepare(read);
+    const other = await runner.createInstance({ definition: read }); // created before the write
+    const writer = await runner.createInstance({ definition: write });
+    const [written] = (await writer.activate([(wf) => (wf as (n: string[], t: string) => Promise<unknown>)(names, "run A")])).results;
+    const { outcome, sameAsGlobal } = await written as { outcome: Record<string, string>; sameAsGlobal: boolean };
+    assert.equal(sameAsGlobal, true, "JSON, Math, ... are the run's globalThis.JSON, globalThis.Math, ...");
+    for (const name of names) {
+      // Restrictions may show a namespace through a view that refuses writes (Temporal under the
+      // default rules); without them, only the refused ones refuse. Never a silent shared write.
+      const allowed = REFUSED_NAMESPACES.has(name)
+        ? ["WFS_RESTRICTED"]
+        : label === "no restrictions"
+        ? ["wrote"]
+        : ["wrote", "WFS_RESTRICTED"];
+      assert.ok(allowed.includes(outcome[name]), `${name}: ${outcome[name]}`);
+    }
+    for (const name of ["JSON", "Math", "Reflect", "Atomics", "Intl", "console"]) {
+      assert.equal(outcome[name], "wrote", `${name} is writable in a run, as natively`);
+    }
+    const later = await runner.createInstance({ definition: read }); // created after the write
+    for (const [who, instance] of [["a run created before the write", other], ["a run created after it", later]] as const) {
+      const [result] = (await instance.activate([(wf) => (wf as (n: string[]) => Promise<Record<string, unknown>>)(names)])).results;
+      const seen = await result;
+      for (const name of names) {
+        assert.ok(seen[name] === undefined || seen[name] === "WFS_RESTRICTED", `${who} sees ${name}.${NAMESPACE_PROBE} = ${String(seen[name])}`);
+      }
+    }
+    const host = globalThis as unknown as Record<string, Record<string, unknown>>;
+    for (const name of names) assert.equal(host[name][NAMESPACE_PROBE], undefined, `the host sees ${name}.${NAMESPACE_PROBE}`);
+  });
+}
+
+// Issue 12, "B5. require() of an ES module": Node and Deno return its "module.exports" export.
+test('require() of an ES module returns its "module.exports" export when it has one, as natively', async () => {
+  const url = fixture("runner/require_esm/workflows.ts");
+  // Not discovered: the host's own import of consumer.cjs fails on Node 22.15 once a load hook is
+  // registered ("Cannot read properties of undefined (reading 'exports')", fixed in later 22.x).
+  const definition = {
+    name: "requireEsm",
+    exportName: "requireEsm",
+    moduleUrl: url.href,
+    sandboxed: true,
+    options: { kind: "function" as const },
+    hostExport: undefined,
+  };
+  const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
+  const sandboxed = await runOnce(runner, definition);
+  const native = createRequire(url)("./consumer.cjs") as Record<string, unknown>;
+  assert.deepEqual(sandboxed, native);
+  assert.deepEqual(sandboxed, {
+    withExport: { type: "function", name: "intrinsic", marker: "module.exports", result: "the module.exports value" },
+    withoutExport: { type: "object", default: "the default export", other: "a named export", hasModuleExports: false },
+    falsy: { type: "number", value: 0 },
+    sameTwice: true,
+  });
 });
 
 test.run();
