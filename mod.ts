@@ -36,6 +36,7 @@ export type { Duration } from "./worker/_duration.ts";
 export * from "./worker/history_store.ts";
 export * from "./worker/memory_history_store.ts";
 export * from "./worker/file_history_store.ts";
+export * from "./worker/sqlite_history_store.ts";
 export * from "./worker/crash_injection.ts";
 // The sandbox errors the worker and the replayer surface (NondeterminismError, RestrictedWorkflowAccessError).
 export * from "./sandbox/errors.ts";

@@ -79,6 +79,80 @@ export const loadsFunctorsByImport: boolean = isDeno;
 /** Temporal's native core (`@temporalio/core-bridge`) loads: Node only. */
 export const loadsTemporalCore: boolean = !isDeno;
 
+/**
+ * Runs the microtask queue to empty, synchronously, when called from a macrotask (a timer or
+ * `setImmediate` callback; inside a microtask V8 makes it a no-op), or `undefined` where the
+ * runtime has no way to. The deadlock guard drains a workflow's microtasks inside its guarded
+ * stretch with it, so a loop after an `await` or in a microtask is interrupted like a synchronous
+ * one (sandbox/deadlock_guard.ts).
+ *
+ * - Node: `process._tickCallback()` (the nextTick queue, then V8's microtask checkpoint; kept for
+ *   compatibility and documentation-deprecated as DEP0134, present in 22, 24 and 26).
+ * - Deno: its internal `Deno[Deno.internal].core.runMicrotasks()` (what its `node:process`
+ *   polyfill calls); Deno has no public API for it (docs/upstream/deno-microtask-checkpoint.md).
+ *   When a Deno release drops it, this is `undefined` and the guard falls back to interrupting
+ *   synchronous code only (docs/known-limits.md, "Deadlock guard").
+ */
+export const drainMicrotasks: (() => void) | undefined = (() => {
+  if (isDeno) {
+    const internal = (deno as unknown as { internal?: symbol } & Record<symbol, unknown>);
+    const core = internal.internal === undefined
+      ? undefined
+      : (internal[internal.internal] as { core?: { runMicrotasks?: unknown } } | undefined)?.core;
+    const run = core?.runMicrotasks;
+    return typeof run === "function" ? () => (run as () => void).call(core) : undefined;
+  }
+  const tick = (process as unknown as { _tickCallback?: unknown })._tickCallback;
+  return typeof tick === "function" ? () => (tick as () => void).call(process) : undefined;
+})();
+
+/**
+ * A thread of this process can interrupt the main thread's JavaScript: Node's inspector, from a
+ * worker thread (`inspector.Session#connectToMainThread()`, `Runtime.terminateExecution`). The
+ * deadlock guard's watchdog uses it, at a heartbeat's cost per guarded stretch instead of a
+ * `vm` timeout's thread. Deno has neither `connectToMainThread` nor `Runtime.terminateExecution`.
+ */
+export const interruptsFromThread: boolean = !isDeno;
+
+/**
+ * Interrupting JavaScript inside a promise reaction while promise hooks are on (Node:
+ * `async_hooks.createHook`, or `AsyncLocalStorage` on Node 22) leaves Node's async context stack
+ * with the reaction's entry, which Node then reports as corrupted and aborts on; the guard restores
+ * it (sandbox/deadlock_guard.ts). Deno keeps no such stack (measured on 2.9 with both).
+ */
+export const terminationUnbalancesAsyncContext: boolean = !isDeno;
+
+/**
+ * What `SqliteHistoryStore` uses of `node:sqlite`. `backup` is `undefined` where the runtime lacks
+ * it: Node added `sqlite.backup()` in 22.16 and 23.8 (https://nodejs.org/api/sqlite.html#sqlitebackupsourcedb-path-options),
+ * so Node 22.15, the floor, has none and the store backs up with `VACUUM INTO` there; Deno 2.9
+ * and Node 24 and 26 have it.
+ */
+export interface SqliteModule {
+  readonly DatabaseSync: typeof import("node:sqlite").DatabaseSync;
+  readonly backup: typeof import("node:sqlite").backup | undefined;
+}
+
+/**
+ * Loads `node:sqlite` (Node 22.13+ without a flag, Deno 2.9) on first use, not when the package is
+ * imported: on Node 22 loading it prints "ExperimentalWarning: SQLite is an experimental feature"
+ * (measured on 22.15.0 and 22.23.3; not on 24, 26 nor Deno), which a user of the other stores
+ * must never see.
+ *
+ * @example
+ * ```ts
+ * import { loadSqlite } from "./runtime.ts";
+ * const { DatabaseSync, backup } = await loadSqlite();
+ * const db = new DatabaseSync(":memory:");
+ * console.log(db.prepare("SELECT sqlite_version() AS version").get(), backup === undefined ? "VACUUM INTO" : "backup()");
+ * db.close();
+ * ```
+ */
+export async function loadSqlite(): Promise<SqliteModule> {
+  const sqlite = await import("node:sqlite");
+  return { DatabaseSync: sqlite.DatabaseSync, backup: typeof sqlite.backup === "function" ? sqlite.backup : undefined };
+}
+
 /** Whether this module is the program's entry point, where the runtime says so (`import.meta.main`, Deno). */
 export function isMainModule(meta: ImportMeta): boolean {
   return isDeno && (meta as { main?: boolean }).main === true;

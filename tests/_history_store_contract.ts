@@ -214,6 +214,30 @@ export function addHistoryStoreContract(test: Test, options: HistoryStoreContrac
     assert.deepEqual((await store.listExecutions({ status: "running" })).map((i) => i.workflowId), ["c", "b"]);
   });
 
+  it("listExecutions filters by workflow type, start time and close time, and pages with limit and after", async (store) => {
+    await store.createExecution(start("a", "r1", 1_000));
+    await store.createExecution({ ...start("b", "r1", 2_000), workflowType: "ship" });
+    await store.createExecution(start("c", "r1", 3_000));
+    await store.createExecution({ ...start("d", "r1", 3_000), workflowType: "ship" });
+    await store.append(key("b", "r1"), { expectedLastEventId: 1, events: [event(2, "WorkflowExecutionCompleted", 5_000)], status: "completed" });
+    await store.append(key("c", "r1"), { expectedLastEventId: 1, events: [event(2, "WorkflowExecutionFailed", 6_000)], status: "failed" });
+    const ids = (infos: { workflowId: string }[]) => infos.map((i) => i.workflowId);
+    assert.deepEqual(ids(await store.listExecutions({ workflowType: "ship" })), ["b", "d"]);
+    assert.deepEqual(ids(await store.listExecutions({ workflowType: "ship", status: "running" })), ["d"]);
+    assert.deepEqual(ids(await store.listExecutions({ startTime: { from: 2_000, to: 3_000 } })), ["b"], "'from' inclusive, 'to' exclusive");
+    assert.deepEqual(ids(await store.listExecutions({ startTime: { from: 3_000 } })), ["c", "d"]);
+    assert.deepEqual(ids(await store.listExecutions({ closeTime: {} })), ["b", "c"], "any close time: closed runs only");
+    assert.deepEqual(ids(await store.listExecutions({ closeTime: { to: 6_000 } })), ["b"]);
+    const first = await store.listExecutions({ limit: 3 });
+    assert.deepEqual(ids(first), ["a", "b", "c"]);
+    assert.deepEqual(ids(await store.listExecutions({ limit: 3, after: first[2] })), ["d"], "the next page starts after the last run of the previous one");
+    assert.deepEqual(await store.listExecutions({ after: { startTime: 3_000, workflowId: "d", runId: "r1" } }), []);
+    await expectCode(store.listExecutions({ status: "done" as "completed" }), "WFS_STORE_INVALID", /'status' is 'done'/);
+    await expectCode(store.listExecutions({ type: "ship" } as never), "WFS_STORE_INVALID", /unknown filter field 'type'/);
+    await expectCode(store.listExecutions({ limit: 0 }), "WFS_STORE_INVALID", /'limit'/);
+    await expectCode(store.listExecutions({ startTime: { after: 1 } } as never), "WFS_STORE_INVALID", /'startTime'/);
+  });
+
   it("listWorkflowTasks finds runs that need a task, honours the task queue and the retry time", async (store) => {
     await store.createExecution(start("a", "r1", 1_000));
     await store.createExecution({ ...start("b", "r1", 1_100), taskQueue: "other" });

@@ -367,11 +367,14 @@ export type HistoryStoreErrorCode =
   | "WFS_STORE_CLOSED_RUN"
   /** A malformed argument (event ids not consecutive, value not JSON, unknown timer id, ...). */
   | "WFS_STORE_INVALID"
-  /** Another process (or store object) holds the store's folder. */
+  /** Another process (or store object) holds the store's folder, or the database stayed locked. */
   | "WFS_STORE_LOCKED"
   /** The store's files cannot be read or written (permissions, disk full, read-only disk). */
   | "WFS_STORE_IO"
-  /** A history file is damaged before its last record, or has an unknown format version. */
+  /**
+   * Stored data is damaged (a history file before its last record, a database page, a row whose
+   * checksum does not match) or has an unknown format version.
+   */
   | "WFS_STORE_CORRUPT"
   /** The store was closed, or a failed write left its state unknown. */
   | "WFS_STORE_UNAVAILABLE";
@@ -447,6 +450,12 @@ export class HistoryStoreError extends Error {
   readonly hint: string;
   /** The address of the code's page, `docs/errors/<code>.md`. */
   readonly docs: string;
+  /** The workflow a `WFS_STORE_CORRUPT` error refuses, when the damage is in one workflow. */
+  declare readonly workflowId?: string;
+  /** Its run, when known. */
+  declare readonly runId?: string;
+  /** The first damaged or missing event, when the damage is in its history. */
+  declare readonly eventId?: number;
 
   /**
    * Builds an error of `code`: the message is `message`, then `options.hint` when given, then
@@ -497,13 +506,45 @@ export interface ReadEventsOptions {
 }
 
 /**
- * Filter of {@linkcode HistoryStore.listExecutions}.
+ * A time range in ms since the Unix epoch: `from` inclusive, `to` exclusive, either left out for
+ * no bound.
+ *
+ * @example
+ * ```ts
+ * import type { TimeRange } from "./history_store.ts";
+ *
+ * const lastHour: TimeRange = { from: Date.now() - 3_600_000 };
+ * ```
+ */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+/**
+ * Filter of {@linkcode HistoryStore.listExecutions}: every field given must match (Temporal's
+ * list filter `WorkflowType = 'x' AND ExecutionStatus = 'Running' AND StartTime >= '...'`).
  *
  * @example
  * ```ts
  * import type { ListExecutionsFilter } from "./history_store.ts";
  *
  * const running: ListExecutionsFilter = { status: "running" };
+ * const failedToday: ListExecutionsFilter = { workflowType: "processOrder", status: "failed", closeTime: { from: Date.now() - 86_400_000 } };
+ * ```
+ *
+ * @example Paging through every run, 100 at a time
+ * ```ts
+ * import { MemoryHistoryStore } from "./memory_history_store.ts";
+ * import type { ExecutionInfo } from "./history_store.ts";
+ *
+ * const store = new MemoryHistoryStore();
+ * let after: ExecutionInfo | undefined;
+ * do {
+ *   const page = await store.listExecutions({ limit: 100, after });
+ *   for (const run of page) console.log(run.workflowId, run.status);
+ *   after = page.length === 100 ? page[99] : undefined;
+ * } while (after !== undefined);
  * ```
  */
 export interface ListExecutionsFilter {
@@ -511,6 +552,22 @@ export interface ListExecutionsFilter {
   workflowId?: string;
   /** Only runs in this state. */
   status?: ExecutionStatus;
+  /** Only runs of this workflow type. */
+  workflowType?: string;
+  /** Only runs that started in this range. */
+  startTime?: TimeRange;
+  /** Only runs that closed in this range (so no running run). */
+  closeTime?: TimeRange;
+  /**
+   * At most this many runs, the first in the list's order.
+   * @default no limit
+   */
+  limit?: number;
+  /**
+   * Only runs after this one in the list's order (start time, workflow id, run id): the last run
+   * of the previous page.
+   */
+  after?: Pick<ExecutionInfo, "startTime" | "workflowId" | "runId">;
 }
 
 /**
@@ -561,8 +618,9 @@ export interface ListActivityTasksFilter {
 }
 
 /**
- * Where the worker keeps histories. Implementations: `MemoryHistoryStore` (tests) and
- * `FileHistoryStore` (durable, the examples' default); another backend implements this interface.
+ * Where the worker keeps histories. Implementations: `MemoryHistoryStore` (tests),
+ * `FileHistoryStore` (durable, the examples' default) and `SqliteHistoryStore` (durable, one
+ * SQLite database); another backend implements this interface.
  *
  * Contract for implementers: a write is validated completely, then made durable, then visible,
  * all or nothing, and its promise resolves only once durable; reads return copies; lists are
@@ -672,7 +730,9 @@ export interface HistoryStore {
   getExecution(ref: ExecutionRef): Promise<ExecutionInfo | undefined>;
 
   /**
-   * Lists runs, sorted by start time, then workflow id, then run id.
+   * Lists the runs that match `filter` (every run without one), sorted by start time, then
+   * workflow id, then run id; `limit` and `after` page through them. A store that finds a run's
+   * stored data damaged leaves it out and reports it (`SqliteHistoryStore`'s `warn`).
    *
    * @example
    * ```ts

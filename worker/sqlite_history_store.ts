@@ -1,0 +1,1201 @@
+/**
+ * The durable history store on SQLite (`node:sqlite`, built into Node 22.13+ and Deno 2.9): one
+ * database file in WAL mode, every write a transaction begun with `BEGIN IMMEDIATE`, the writes
+ * of one event-loop turn committed together (group commit), every row checksummed and every
+ * run's events chained, so damage on disk refuses the damaged workflow with `WFS_STORE_CORRUPT`
+ * instead of returning a wrong history.
+ *
+ * Files, beside each other on a local disk (WAL mode needs shared memory: one host, never a
+ * network file system):
+ *
+ * ```
+ * .workflow-sandbox/histories.db       the database (schema: ./_sqlite_schema.ts)
+ * .workflow-sandbox/histories.db-wal   the write-ahead log: recent commits, part of the data
+ * .workflow-sandbox/histories.db-shm   the WAL's index, rebuilt from the log when lost
+ * ```
+ *
+ * What it guarantees and what it does not, with the damage tests behind each line:
+ * docs/deploying.md, "Threat model".
+ *
+ * `DatabaseSync` is synchronous: a commit (tens of µs with `synchronous=NORMAL`, a few hundred
+ * with `FULL`), a checkpoint (ms, every ~4 MB of WAL), `quick_check` at open (proportional to the
+ * database), `VACUUM INTO` backups and a wait for a lock held by another connection (up to
+ * `busyTimeout`) block the event loop for their duration. Timers fire that much later (durable
+ * timers keep absolute deadlines, so they fire late, never lost); the deadlock guard times only
+ * the synchronous part of a workflow activation, during which no store call runs, so store waits
+ * never count against a workflow.
+ *
+ * @module
+ */
+
+import * as fs from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { clearInterval, setInterval } from "node:timers";
+import { z } from "zod";
+import { loadSqlite, type SqliteModule } from "../loader/runtime.ts";
+import { codedError } from "../sandbox/coded_error.ts";
+import { type Duration, isDuration, parseDuration } from "./_duration.ts";
+import {
+  alreadyRunning,
+  checkAfterEventId,
+  checkBatch,
+  checkBatchHead,
+  checkEvents,
+  checkListFilter,
+  checkNewRun,
+  checkRef,
+  checkRunIdFree,
+  checkRunning,
+  describeId,
+  jsonCopy,
+  matchesListFilter,
+  type PendingIds,
+  runNotFound,
+  settle,
+  show,
+  storeClosed,
+} from "./_history_store_checks.ts";
+import { parseOptions } from "./_options.ts";
+import { backupDatabase, type BackupFacts } from "./_sqlite_backup.ts";
+import { sqliteError, type SqliteErrorContext } from "./_sqlite_errors.ts";
+import { GroupCommit } from "./_sqlite_group_commit.ts";
+import { readWholeStore } from "./_sqlite_import.ts";
+import {
+  activityRow,
+  damaged,
+  decodeActivity,
+  decodeRun,
+  decodeTimer,
+  EventChain,
+  type EventRow,
+  ownerOf,
+  readChain,
+  RUN_COLUMNS,
+  runColumns,
+  runRow,
+  type StoredRun,
+  timerRow,
+} from "./_sqlite_rows.ts";
+import { checkBeforeOpen } from "./_sqlite_open_checks.ts";
+import { migrate, SCHEMA_VERSION } from "./_sqlite_schema.ts";
+import { type StoreProblem, verifyDatabase } from "./_sqlite_verify.ts";
+import { createCrashInjector, type CrashInjector, type PersistenceStep } from "./crash_injection.ts";
+import { FileHistoryStore } from "./file_history_store.ts";
+import {
+  type ActivityTask,
+  type AppendBatch,
+  type DurableTimer,
+  type ExecutionInfo,
+  type ExecutionKey,
+  type ExecutionRef,
+  type HistoryEvent,
+  type HistoryStore,
+  HistoryStoreError,
+  type ListActivityTasksFilter,
+  type ListExecutionsFilter,
+  type ListTimersFilter,
+  type ListWorkflowTasksFilter,
+  type NewExecution,
+  type ReadEventsOptions,
+} from "./history_store.ts";
+
+export type { StoreProblem } from "./_sqlite_verify.ts";
+
+/**
+ * Options of {@linkcode SqliteHistoryStore.open}.
+ *
+ * @example
+ * ```ts
+ * import { SqliteHistoryStore, type SqliteHistoryStoreOptions } from "./sqlite_history_store.ts";
+ *
+ * const options: SqliteHistoryStoreOptions = { path: "var/histories.db", synchronous: "FULL", retention: "30d" };
+ * const store = await SqliteHistoryStore.open(options);
+ * await store.close();
+ * ```
+ */
+export interface SqliteHistoryStoreOptions {
+  /**
+   * The database file, relative to the working directory or absolute; created (with its folder)
+   * when missing, unless `create` is `false`.
+   * @default ".workflow-sandbox/histories.db"
+   */
+  readonly path?: string;
+  /**
+   * Whether to create the database when the file does not exist. Set it to `false` in production
+   * so a wrong `path`, or a deleted database, fails instead of starting empty.
+   * @default true
+   */
+  readonly create?: boolean;
+  /**
+   * SQLite's `synchronous` setting. `"NORMAL"`: a commit is durable against a crash of the
+   * process, and a power loss or OS crash may undo the commits since the last checkpoint's flush.
+   * `"FULL"`: every commit is flushed to disk before it is acknowledged (costlier per commit;
+   * group commit pays it once per event-loop turn).
+   * @default "NORMAL"
+   */
+  readonly synchronous?: "NORMAL" | "FULL";
+  /**
+   * How long a write waits for a lock another connection holds (another process, an sqlite3
+   * shell) before it fails with `WFS_STORE_LOCKED`. The wait blocks the event loop.
+   * @default "1s"
+   */
+  readonly busyTimeout?: Duration;
+  /**
+   * Whether the writes of one event-loop turn share one transaction. `false` commits each write
+   * alone (for measurements).
+   * @default true
+   */
+  readonly groupCommit?: boolean;
+  /**
+   * Deletes closed runs (their histories and all) this long after they closed: at open, then
+   * periodically (every tenth of it, between 1 s and 1 h). Temporal calls it the namespace's
+   * retention period.
+   * @default none: histories are kept until deleted with deleteClosedRuns()
+   */
+  readonly retention?: Duration;
+  /**
+   * The check at open: `"quick"` runs SQLite's `quick_check` (every page, not indexes against
+   * tables); `"full"` runs `integrity_check` and checks every row's checksum (verify()), which
+   * takes longer on a large database.
+   * @default "quick"
+   */
+  readonly check?: "quick" | "full";
+  /**
+   * Opens a database whose WAL is missing, or damaged before its last transaction, keeping what
+   * the database file holds: the commits in the lost part of the WAL are gone. Use it only when no
+   * newer backup exists.
+   * @default false: such a database is refused with WFS_STORE_CORRUPT
+   */
+  readonly acceptWalLoss?: boolean;
+  /**
+   * Receives recoveries worth knowing about: a torn last commit dropped, damaged rows left out
+   * of a list, old runs deleted by retention.
+   * @default console.warn
+   */
+  readonly warn?: (message: string) => void;
+  /**
+   * Told after each durable step.
+   * @default createCrashInjector(), which reads WORKFLOW_SANDBOX_CRASH_AFTER
+   */
+  readonly crashInjector?: CrashInjector;
+}
+
+/**
+ * Options of {@linkcode SqliteHistoryStore.deleteClosedRuns}.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteClosedRunsOptions } from "./sqlite_history_store.ts";
+ *
+ * const olderThanAWeek: DeleteClosedRunsOptions = { closedBefore: Date.now() - 7 * 86_400_000 };
+ * ```
+ */
+export interface DeleteClosedRunsOptions {
+  /** Deletes the runs that closed before this time (ms since the Unix epoch, by their close event's timestamp). */
+  readonly closedBefore: number;
+}
+
+/**
+ * What {@linkcode SqliteHistoryStore.backup} made.
+ *
+ * @example
+ * ```ts
+ * import { SqliteHistoryStore, type BackupReport } from "./sqlite_history_store.ts";
+ *
+ * const store = await SqliteHistoryStore.open();
+ * const report: BackupReport = await store.backup(`backups/histories-${Date.now()}.db`);
+ * console.log(report.method, report.bytes, report.runs);
+ * await store.close();
+ * ```
+ */
+export type BackupReport = BackupFacts;
+
+/**
+ * What {@linkcode SqliteHistoryStore.verify} found.
+ *
+ * @example
+ * ```ts
+ * import { SqliteHistoryStore, type VerifyReport } from "./sqlite_history_store.ts";
+ *
+ * const store = await SqliteHistoryStore.open();
+ * const report: VerifyReport = await store.verify();
+ * for (const problem of report.problems) console.error(problem.workflowId ?? "(database)", problem.message);
+ * await store.close();
+ * ```
+ */
+export interface VerifyReport {
+  /** Whether nothing is wrong. */
+  readonly ok: boolean;
+  /** Runs and events checked. */
+  readonly runs: number;
+  readonly events: number;
+  readonly problems: readonly StoreProblem[];
+}
+
+/**
+ * What an import copied.
+ *
+ * @example
+ * ```ts
+ * import type { ImportReport } from "./sqlite_history_store.ts";
+ *
+ * const report: ImportReport = { workflows: 2, runs: 3, events: 41, timers: 1, activities: 0 };
+ * ```
+ */
+export interface ImportReport {
+  readonly workflows: number;
+  readonly runs: number;
+  readonly events: number;
+  readonly timers: number;
+  readonly activities: number;
+}
+
+/**
+ * Options of {@linkcode SqliteHistoryStore.importFileStore}: the database's options, and the
+ * folder to read.
+ *
+ * @example
+ * ```ts
+ * import type { ImportFileStoreOptions } from "./sqlite_history_store.ts";
+ *
+ * const options: ImportFileStoreOptions = { directory: ".workflow-sandbox", path: ".workflow-sandbox/histories.db" };
+ * ```
+ */
+export interface ImportFileStoreOptions extends SqliteHistoryStoreOptions {
+  /**
+   * The `FileHistoryStore` folder to import.
+   * @default ".workflow-sandbox"
+   */
+  readonly directory?: string;
+}
+
+const DEFAULT_PATH = ".workflow-sandbox/histories.db";
+const DEFAULT_BUSY_TIMEOUT_MS = 1_000;
+/** Runs deleted per transaction by retention, so the event loop is never blocked long. */
+const DELETE_BATCH = 500;
+
+/**
+ * The databases this process has open, by real path: a second store object on the same file
+ * would wait for the first one's open transaction while blocking the very event loop that
+ * commits it.
+ */
+const OPEN_DATABASES = new Set<string>();
+
+const optionsSchema = z.object({
+  path: z.string().min(1).optional(),
+  create: z.boolean().optional(),
+  synchronous: z.enum(["NORMAL", "FULL"]).optional(),
+  busyTimeout: z.custom<Duration>(isDuration, { error: "expected milliseconds or a duration string such as '1s'" }).optional(),
+  groupCommit: z.boolean().optional(),
+  retention: z.custom<Duration>(isDuration, { error: "expected milliseconds or a duration string such as '30d'" }).optional(),
+  check: z.enum(["quick", "full"]).optional(),
+  acceptWalLoss: z.boolean().optional(),
+  warn: z.custom<(message: string) => void>((v) => typeof v === "function", { error: "expected a function" }).optional(),
+  crashInjector: z.custom<CrashInjector>((v) => typeof v === "object" && v !== null && typeof (v as CrashInjector).reached === "function", {
+    error: "expected a CrashInjector (createCrashInjector())",
+  }).optional(),
+}).strict();
+
+/**
+ * A durable {@linkcode HistoryStore} in one SQLite database: WAL mode, group commit, checksummed
+ * rows. One process at a time in this version (several processes on one database come with
+ * leases, later).
+ *
+ * @example
+ * ```ts
+ * import { SqliteHistoryStore, WorkflowEnvironment } from "workflow-sandbox";
+ *
+ * const env = await WorkflowEnvironment.startLocal({ store: await SqliteHistoryStore.open() });
+ * // ... Worker.create(env, ...), env.client.start(...)
+ * await env.teardown(); // closes the store
+ * ```
+ */
+export class SqliteHistoryStore implements HistoryStore {
+  /** The database file, absolute. */
+  readonly path: string;
+  /** SQLite's `synchronous` setting in use. */
+  readonly synchronous: "NORMAL" | "FULL";
+  /** Whether writes of one event-loop turn share a transaction. */
+  readonly groupCommit: boolean;
+  readonly #sqlite: SqliteModule;
+  readonly #writer: DatabaseSync;
+  readonly #reader: DatabaseSync;
+  readonly #group: GroupCommit;
+  readonly #statements = new Map<DatabaseSync, Map<string, StatementSync>>();
+  readonly #warn: (message: string) => void;
+  readonly #crash: CrashInjector;
+  readonly #busyTimeoutMs: number;
+  readonly #retentionMs: number | undefined;
+  readonly #openKey: string;
+  /** Damage already reported by a list, so a poll loop does not repeat it. */
+  readonly #reported = new Set<string>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #sweeping: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(init: {
+    path: string;
+    sqlite: SqliteModule;
+    writer: DatabaseSync;
+    reader: DatabaseSync;
+    synchronous: "NORMAL" | "FULL";
+    groupCommit: boolean;
+    warn: (message: string) => void;
+    crash: CrashInjector;
+    busyTimeoutMs: number;
+    retentionMs: number | undefined;
+    openKey: string;
+  }) {
+    this.path = init.path;
+    this.synchronous = init.synchronous;
+    this.groupCommit = init.groupCommit;
+    this.#sqlite = init.sqlite;
+    this.#writer = init.writer;
+    this.#reader = init.reader;
+    this.#warn = init.warn;
+    this.#crash = init.crash;
+    this.#busyTimeoutMs = init.busyTimeoutMs;
+    this.#retentionMs = init.retentionMs;
+    this.#openKey = init.openKey;
+    this.#group = new GroupCommit({
+      db: init.writer,
+      grouped: init.groupCommit,
+      toError: (error) => sqliteError(this.#context("Cannot commit to history store"), error),
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the database at `options.path`. Before SQLite touches the files,
+   * it reads the WAL (refusing one damaged before its last transaction) and checks the database
+   * on a read-only connection: `quick_check`, that it is a workflow-sandbox database of this
+   * schema version or older (migrated forward), and that no WAL went missing since a crash. Fails
+   * with `WFS_STORE_CORRUPT` naming what is wrong and the recovery, `WFS_STORE_LOCKED` when this
+   * process has it open already.
+   *
+   * @example
+   * ```ts
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const store = await SqliteHistoryStore.open({ path: ".workflow-sandbox/histories.db" });
+   * console.log(store.path, store.synchronous, (await store.listExecutions({ status: "running" })).length);
+   * await store.close();
+   * ```
+   */
+  static async open(options: SqliteHistoryStoreOptions = {}): Promise<SqliteHistoryStore> {
+    const parsed = parseOptions(optionsSchema, options, "SqliteHistoryStore.open()");
+    const sqlite = await loadSqlite();
+    const path = resolve(parsed.path ?? DEFAULT_PATH);
+    const warn = parsed.warn ?? ((message: string) => console.warn(message));
+    const busyTimeoutMs = parseDuration(parsed.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS, "busyTimeout");
+    const retentionMs = parsed.retention === undefined ? undefined : parseDuration(parsed.retention, "retention");
+    const synchronous = parsed.synchronous ?? "NORMAL";
+    const context: SqliteErrorContext = { action: "Cannot open history store", path, busyTimeoutMs };
+    try {
+      fs.mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw fileError(`Cannot create the folder of history store '${path}'`, error);
+    }
+    const openKey = `${fs.realpathSync(dirname(path))}/${basename(path)}`;
+    if (OPEN_DATABASES.has(openKey)) {
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_LOCKED",
+        message: `Cannot open history store '${path}': this process has it open already (another SqliteHistoryStore)`,
+        hint: "Share that store (a client and a worker of one process use one store), or close it first",
+      });
+    }
+    OPEN_DATABASES.add(openKey);
+    const connections: DatabaseSync[] = [];
+    try {
+      const found = checkBeforeOpen(sqlite, path, {
+        create: parsed.create ?? true,
+        check: parsed.check ?? "quick",
+        acceptWalLoss: parsed.acceptWalLoss ?? false,
+        warn,
+      });
+
+      const writer = new sqlite.DatabaseSync(path);
+      connections.push(writer);
+      configure(writer, busyTimeoutMs);
+      const mode = (writer.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string }).journal_mode;
+      if (mode !== "wal") {
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_IO",
+          message: `Cannot open history store '${path}': SQLite cannot use WAL mode there (journal mode stays '${mode}')`,
+          hint: "Put the database on a local disk: WAL needs shared memory, which network file systems do not give",
+        });
+      }
+      writer.exec(`PRAGMA synchronous = ${synchronous}`);
+      if (found.version < SCHEMA_VERSION) migrate(writer, found.version);
+      // Recorded in the database file itself (the checkpoint), so that a WAL found missing at the
+      // next open is known to have held commits (./_sqlite_open_checks.ts).
+      writer.exec("BEGIN IMMEDIATE");
+      writer.exec("UPDATE meta SET value = 'open' WHERE key = 'state'");
+      writer.exec("COMMIT");
+      writer.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      const reader = new sqlite.DatabaseSync(path);
+      connections.push(reader);
+      configure(reader, busyTimeoutMs);
+      reader.exec("PRAGMA query_only = ON");
+
+      const store = new SqliteHistoryStore({
+        path,
+        sqlite,
+        writer,
+        reader,
+        synchronous,
+        groupCommit: parsed.groupCommit ?? true,
+        warn,
+        crash: parsed.crashInjector ?? createCrashInjector(),
+        busyTimeoutMs,
+        retentionMs,
+        openKey,
+      });
+      if (parsed.check === "full") {
+        for (const problem of (await store.verify()).problems) warn(`History store '${path}': ${problem.message}`);
+      }
+      if (retentionMs !== undefined) {
+        await store.#sweep();
+        store.#sweeper = setInterval(() => {
+          store.#sweeping ??= store.#sweep().finally(() => store.#sweeping = undefined);
+        }, Math.min(Math.max(retentionMs / 10, 1_000), 3_600_000));
+        store.#sweeper.unref?.();
+      }
+      return store;
+    } catch (error) {
+      for (const db of connections.reverse()) closeQuietly(db);
+      OPEN_DATABASES.delete(openKey);
+      throw sqliteError(context, error);
+    }
+  }
+
+  /**
+   * Imports a `FileHistoryStore` folder into a database (created if missing): every run of every
+   * workflow, with its events, pending timers and activity tasks, in one transaction (all or
+   * nothing), then checks that the database answers as the folder does. The folder is opened
+   * with its lock, so no worker may be using it; it is left as it is. A workflow id already in
+   * the database is refused (`WFS_STORE_INVALID`) and nothing is imported.
+   *
+   * @example
+   * ```ts
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const report = await SqliteHistoryStore.importFileStore({ directory: ".workflow-sandbox", path: ".workflow-sandbox/histories.db" });
+   * console.log(`${report.workflows} workflows, ${report.runs} runs, ${report.events} events imported`);
+   * ```
+   */
+  static async importFileStore(options: ImportFileStoreOptions = {}): Promise<ImportReport> {
+    const { directory, ...storeOptions } = options;
+    const source = await FileHistoryStore.open({ directory, warn: options.warn, crashInjector: createCrashInjector({ value: "" }) });
+    try {
+      const target = await SqliteHistoryStore.open(storeOptions);
+      try {
+        return await target.importHistoryStore(source);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** See {@linkcode HistoryStore.createExecution}. */
+  createExecution(execution: NewExecution): Promise<ExecutionInfo> {
+    return this.#write(["start"], (db) => {
+      const copy = jsonCopy(execution, `Cannot start workflow '${describeId(execution)}'`);
+      const what = `Cannot start workflow '${copy?.workflowId}'`;
+      checkNewRun(copy, what, true);
+      const latest = this.#latestRun(db, copy.workflowId, what);
+      if (latest?.info.status === "running") throw alreadyRunning(what, latest.info.runId);
+      checkRunIdFree(this.#runIdUsed(db, copy.workflowId, copy.runId), copy.runId, what);
+      return copyInfo(this.#insertRun(db, newInfo(copy), copy.events).info);
+    });
+  }
+
+  /** See {@linkcode HistoryStore.append}. */
+  append(key: ExecutionKey, batch: AppendBatch): Promise<ExecutionInfo> {
+    const steps: PersistenceStep[] = ["append"];
+    if (typeof batch?.step === "string" && batch.step !== "append") steps.push(batch.step);
+    return this.#write(steps, (db) => {
+      const what = `Cannot append to workflow '${key?.workflowId}' run '${key?.runId}'`;
+      const run = this.#findRun(db, key, what, true);
+      const info = copyInfo(run.info);
+      checkRunning(info, what);
+      const copy = jsonCopy(batch, what);
+      checkBatchHead(copy, batch, info, what);
+      const events = copy.events ?? [];
+      checkEvents(events, info.lastEventId, what);
+      checkBatch({
+        workflowId: info.workflowId,
+        timers: this.#pendingIds(db, run, "timers", what),
+        activities: this.#pendingIds(db, run, "activities", what),
+        runIdUsed: (runId) => this.#runIdUsed(db, info.workflowId, runId),
+      }, copy, events, what);
+
+      const chain = new EventChain(run.head);
+      const insertEvent = this.#sql(db, "INSERT INTO events (run, event_id, body, checksum) VALUES (?, ?, ?, ?)");
+      for (const event of events) {
+        const { body, checksum } = chain.add(event);
+        insertEvent.run(run.id, event.eventId, body, checksum);
+      }
+      info.lastEventId += events.length;
+      for (const id of copy.timers?.remove ?? []) this.#sql(db, "DELETE FROM timers WHERE run = ? AND timer_id = ?").run(run.id, id);
+      for (const timer of copy.timers?.put ?? []) {
+        this.#sql(db, "INSERT OR REPLACE INTO timers (run, timer_id, fires_at, body, checksum) VALUES (?, ?, ?, ?, ?)")
+          .run(run.id, ...timerRow(info.workflowId, info.runId, timer) as [string, number, string, Uint8Array]);
+      }
+      for (const id of copy.activities?.remove ?? []) this.#sql(db, "DELETE FROM activities WHERE run = ? AND activity_id = ?").run(run.id, id);
+      for (const task of copy.activities?.put ?? []) {
+        this.#sql(db, "INSERT OR REPLACE INTO activities (run, activity_id, task_queue, ready_at, body, checksum) VALUES (?, ?, ?, ?, ?, ?)")
+          .run(run.id, ...activityRow(info.workflowId, info.runId, task) as [string, string, number, string, Uint8Array]);
+      }
+      if (copy.workflowTaskPending !== undefined) info.workflowTaskPending = copy.workflowTaskPending;
+      if (copy.taskFailure === null) delete info.taskFailure;
+      else if (copy.taskFailure !== undefined) info.taskFailure = copy.taskFailure;
+      if (copy.status !== undefined) {
+        // A closed run does no more work: nothing of it may be picked up again after a restart.
+        info.status = copy.status;
+        info.closeTime = events[events.length - 1]!.timestamp;
+        info.workflowTaskPending = false;
+        delete info.taskFailure;
+        this.#sql(db, "DELETE FROM timers WHERE run = ?").run(run.id);
+        this.#sql(db, "DELETE FROM activities WHERE run = ?").run(run.id);
+      }
+      if (copy.continueAsNew !== undefined) {
+        info.nextRunId = copy.continueAsNew.runId;
+        const next = { ...copy.continueAsNew, workflowId: info.workflowId };
+        this.#insertRun(db, newInfo(next), next.events);
+      }
+      this.#updateRun(db, run, { id: run.id, info, head: chain.head });
+      return copyInfo(info);
+    });
+  }
+
+  /** See {@linkcode HistoryStore.readEvents}. */
+  readEvents(ref: ExecutionRef, options: ReadEventsOptions = {}): Promise<HistoryEvent[]> {
+    return this.#read(ref, (db) => {
+      const what = `Cannot read the history of workflow '${ref?.workflowId}'`;
+      const run = this.#findRun(db, ref, what, false);
+      const after = options.afterEventId ?? 0;
+      checkAfterEventId(ref.workflowId, after);
+      const seed = after === 0
+        ? undefined
+        : (this.#sql(db, "SELECT checksum FROM events WHERE run = ? AND event_id = ?").get(run.id, after) as { checksum?: unknown } | undefined)?.checksum;
+      const rows = this.#sql(db, "SELECT event_id, body, checksum FROM events WHERE run = ? AND event_id > ? AND event_id <= ? ORDER BY event_id")
+        .iterate(run.id, after, run.info.lastEventId) as Iterable<EventRow>;
+      const events = readChain(run, after, seed, rows);
+      if (!Array.isArray(events)) {
+        throw damaged({ action: what, path: this.path, workflowId: run.info.workflowId, runId: run.info.runId, eventId: events.eventId, problem: events.problem });
+      }
+      return events;
+    });
+  }
+
+  /** See {@linkcode HistoryStore.getExecution}. */
+  getExecution(ref: ExecutionRef): Promise<ExecutionInfo | undefined> {
+    return this.#read(ref, (db) => {
+      try {
+        return copyInfo(this.#findRun(db, ref, `Cannot describe workflow '${ref?.workflowId}'`, false).info);
+      } catch (error) {
+        if (error instanceof HistoryStoreError && error.code === "WFS_STORE_NOT_FOUND") return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * See {@linkcode HistoryStore.listExecutions}. Ties in the order compare ids by their UTF-8
+   * bytes (SQLite's BINARY collation), where the memory store compares UTF-16 code units: the two
+   * differ only between characters above U+FFFF and U+E000-U+FFFF.
+   */
+  listExecutions(filter: ListExecutionsFilter = {}): Promise<ExecutionInfo[]> {
+    return this.#read(undefined, (db) => {
+      checkListFilter(filter);
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      const add = (sql: string, ...values: (string | number)[]) => {
+        where.push(sql);
+        params.push(...values);
+      };
+      if (filter.workflowId !== undefined) add("workflow_id = ?", filter.workflowId);
+      if (filter.status !== undefined) add("status = ?", filter.status);
+      if (filter.workflowType !== undefined) add("workflow_type = ?", filter.workflowType);
+      if (filter.startTime?.from !== undefined) add("start_time >= ?", filter.startTime.from);
+      if (filter.startTime?.to !== undefined) add("start_time < ?", filter.startTime.to);
+      if (filter.closeTime !== undefined) add("close_time IS NOT NULL");
+      if (filter.closeTime?.from !== undefined) add("close_time >= ?", filter.closeTime.from);
+      if (filter.closeTime?.to !== undefined) add("close_time < ?", filter.closeTime.to);
+      const after = filter.after;
+      if (after !== undefined) add("(start_time, workflow_id, run_id) > (?, ?, ?)", after.startTime, after.workflowId, after.runId);
+      const sql = `SELECT ${RUN_COLUMNS} FROM runs${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ` +
+        "ORDER BY start_time, workflow_id, run_id";
+      const found: ExecutionInfo[] = [];
+      for (const row of this.#sql(db, sql).iterate(...params)) {
+        const run = this.#listedRun(row, "Cannot list workflow executions");
+        if (run === undefined) continue;
+        const info = run.info;
+        if (!matchesListFilter(info, filter) || (filter.workflowId !== undefined && info.workflowId !== filter.workflowId)) {
+          this.#reportListed("Cannot list workflow executions", info.workflowId, info.runId, "an index led to a row that does not match the query");
+          continue;
+        }
+        found.push(copyInfo(info));
+        if (found.length === filter.limit) break;
+      }
+      return found;
+    });
+  }
+
+  /** See {@linkcode HistoryStore.listWorkflowTasks}. */
+  listWorkflowTasks(filter: ListWorkflowTasksFilter = {}): Promise<ExecutionInfo[]> {
+    return this.#read(undefined, (db) => {
+      const where = ["task_pending = 1", "status = 'running'"];
+      const params: (string | number)[] = [];
+      if (filter.taskQueue !== undefined) {
+        where.push("task_queue = ?");
+        params.push(filter.taskQueue);
+      }
+      if (filter.readyBy !== undefined) {
+        where.push("(retry_at IS NULL OR retry_at <= ?)");
+        params.push(filter.readyBy);
+      }
+      const sql = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(" AND ")} ` +
+        "ORDER BY coalesce(retry_at, start_time), workflow_id, run_id";
+      const found: ExecutionInfo[] = [];
+      for (const row of this.#sql(db, sql).iterate(...params)) {
+        const run = this.#listedRun(row, "Cannot list workflow tasks");
+        if (run === undefined) continue;
+        const info = run.info;
+        const matches = info.workflowTaskPending && info.status === "running" &&
+          (filter.taskQueue === undefined || info.taskQueue === filter.taskQueue) &&
+          (filter.readyBy === undefined || (info.taskFailure?.nextAttemptAt ?? -Infinity) <= filter.readyBy);
+        if (!matches) {
+          this.#reportListed("Cannot list workflow tasks", info.workflowId, info.runId, "an index led to a row that does not match the query");
+          continue;
+        }
+        found.push(copyInfo(info));
+      }
+      return found;
+    });
+  }
+
+  /** See {@linkcode HistoryStore.listTimers}. */
+  listTimers(filter: ListTimersFilter = {}): Promise<DurableTimer[]> {
+    return this.#read(undefined, (db) => {
+      const due = filter.dueBy === undefined ? "" : " WHERE t.fires_at <= ?";
+      // A left join, and the run's status checked here: a timer whose row names a missing or a
+      // closed run is damage to report, not a row to drop.
+      const sql = "SELECT r.workflow_id, r.run_id, r.status, t.run, t.timer_id, t.fires_at, t.body, t.checksum FROM timers t " +
+        `LEFT JOIN runs r ON r.id = t.run${due} ORDER BY t.fires_at, r.workflow_id, r.run_id, t.timer_id`;
+      const timers: DurableTimer[] = [];
+      for (const row of this.#sql(db, sql).iterate(...(filter.dueBy === undefined ? [] : [filter.dueBy])) as Iterable<PendingRow>) {
+        const timer = row.status === "running" ? decodeTimer(row.workflow_id, row.run_id, row as never) : undefined;
+        if (timer === undefined || typeof timer === "string") {
+          this.#reportPending(db, "timers", row, timer);
+          continue;
+        }
+        timers.push({ workflowId: row.workflow_id, runId: row.run_id, ...timer });
+      }
+      return timers;
+    });
+  }
+
+  /** See {@linkcode HistoryStore.listActivityTasks}. */
+  listActivityTasks(filter: ListActivityTasksFilter = {}): Promise<ActivityTask[]> {
+    return this.#read(undefined, (db) => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.taskQueue !== undefined) {
+        where.push("a.task_queue = ?");
+        params.push(filter.taskQueue);
+      }
+      if (filter.readyBy !== undefined) {
+        where.push("a.ready_at <= ?");
+        params.push(filter.readyBy);
+      }
+      const sql = "SELECT r.workflow_id, r.run_id, r.status, a.run, a.activity_id, a.task_queue, a.ready_at, a.body, a.checksum " +
+        `FROM activities a LEFT JOIN runs r ON r.id = a.run${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ` +
+        "ORDER BY a.ready_at, r.workflow_id, r.run_id, a.activity_id";
+      const tasks: ActivityTask[] = [];
+      for (const row of this.#sql(db, sql).iterate(...params) as Iterable<PendingRow>) {
+        const task = row.status === "running" ? decodeActivity(row.workflow_id, row.run_id, row as never) : undefined;
+        if (task === undefined || typeof task === "string") {
+          this.#reportPending(db, "activities", row, task);
+          continue;
+        }
+        tasks.push({ workflowId: row.workflow_id, runId: row.run_id, ...task });
+      }
+      return tasks;
+    });
+  }
+
+  /**
+   * Deletes the runs that closed before `closedBefore`, with their histories, a few hundred per
+   * transaction; resolves with how many. Running runs are never deleted; a workflow id whose runs
+   * are all deleted is free again. The file does not shrink: SQLite reuses the freed pages.
+   *
+   * @example
+   * ```ts
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const store = await SqliteHistoryStore.open();
+   * const deleted = await store.deleteClosedRuns({ closedBefore: Date.now() - 30 * 86_400_000 });
+   * console.log(`${deleted} runs closed more than 30 days ago deleted`);
+   * await store.close();
+   * ```
+   */
+  async deleteClosedRuns(options: DeleteClosedRunsOptions): Promise<number> {
+    const closedBefore = options?.closedBefore;
+    if (typeof closedBefore !== "number" || Number.isNaN(closedBefore)) {
+      throw codedError(HistoryStoreError, {
+        code: "WFS_STORE_INVALID",
+        message: `Cannot delete closed runs: 'closedBefore' must be a time in ms since the epoch, got ${show(closedBefore)}`,
+        hint: "Pass { closedBefore: Date.now() - retentionMs }",
+      });
+    }
+    let deleted = 0;
+    for (;;) {
+      const count = await this.#write([], (db) => {
+        const ids = this.#sql(db, "SELECT id FROM runs WHERE close_time IS NOT NULL AND close_time < ? ORDER BY close_time LIMIT ?")
+          .all(closedBefore, DELETE_BATCH) as { id: number }[];
+        for (const { id } of ids) this.#deleteRun(db, id);
+        return ids.length;
+      });
+      deleted += count;
+      if (count < DELETE_BATCH) return deleted;
+    }
+  }
+
+  /**
+   * Backs the database up to `destination`, a new file (never replaced), while the store runs:
+   * one consistent snapshot of what was committed, with node:sqlite's `backup()` where the
+   * runtime has it, else `VACUUM INTO` (Node 22.15, which blocks the event loop while it copies).
+   * The backup is one self-contained file, checked and flushed before it gets its name; restore
+   * it by copying it to the store's path while no store has it open (docs/deploying.md,
+   * "Backups").
+   *
+   * @example
+   * ```ts
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const store = await SqliteHistoryStore.open();
+   * const { path, method, bytes } = await store.backup(`backups/histories-${new Date().toISOString().slice(0, 10)}.db`);
+   * console.log(`backed up to ${path} with ${method}: ${bytes} bytes`);
+   * await store.close();
+   * ```
+   */
+  async backup(destination: string): Promise<BackupReport> {
+    if (this.#closed) throw storeClosed();
+    const target = resolve(destination);
+    try {
+      fs.mkdirSync(dirname(target), { recursive: true });
+      return await backupDatabase(this.#sqlite, this.path, target);
+    } catch (error) {
+      throw sqliteError(this.#context(`Cannot back up history store to '${target}'`), error);
+    }
+  }
+
+  /**
+   * Checks the whole database: SQLite's `integrity_check` (pages, and indexes against tables)
+   * and every row's checksum, with every run's event chain. Reads check only what they read, so
+   * run it after a restore and from time to time (it reads everything, blocking the event loop
+   * meanwhile).
+   *
+   * @example
+   * ```ts
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const store = await SqliteHistoryStore.open();
+   * const { ok, runs, events, problems } = await store.verify();
+   * console.log(ok ? `${runs} runs, ${events} events: all sound` : problems.map((p) => p.message).join("\n"));
+   * await store.close();
+   * ```
+   */
+  verify(): Promise<VerifyReport> {
+    return this.#read(undefined, (db) => {
+      const facts = verifyDatabase(db);
+      return { ok: facts.problems.length === 0, ...facts };
+    });
+  }
+
+  /**
+   * Copies every run of another store (with its events, timers and activity tasks) into this
+   * one, in one transaction, then checks that this store answers for them as `source` does.
+   * Refuses (`WFS_STORE_INVALID`, importing nothing) a workflow id this store already holds.
+   *
+   * @example
+   * ```ts
+   * import { FileHistoryStore } from "./file_history_store.ts";
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const source = await FileHistoryStore.open({ directory: ".workflow-sandbox" });
+   * const target = await SqliteHistoryStore.open({ path: "var/histories.db" });
+   * console.log(await target.importHistoryStore(source));
+   * await target.close();
+   * await source.close();
+   * ```
+   */
+  async importHistoryStore(source: HistoryStore): Promise<ImportReport> {
+    if (this.#closed) throw storeClosed();
+    const workflows = await readWholeStore(source);
+    const report = await this.#write([], (db) => {
+      let runs = 0;
+      let events = 0;
+      let timers = 0;
+      let activities = 0;
+      for (const workflow of workflows) {
+        const what = `Cannot import workflow '${workflow.workflowId}'`;
+        if (this.#latestRun(db, workflow.workflowId, what) !== undefined) {
+          throw codedError(HistoryStoreError, {
+            code: "WFS_STORE_INVALID",
+            message: `${what} into history store '${this.path}': the database holds a workflow with this id already`,
+            hint: "Import into a new database, or delete that workflow's runs first; nothing was imported",
+          });
+        }
+        for (const imported of workflow.runs) {
+          checkEvents(imported.events, 0, `${what} run '${imported.info.runId}'`);
+          const run = this.#insertRun(db, imported.info, imported.events);
+          for (const timer of imported.timers) {
+            this.#sql(db, "INSERT INTO timers (run, timer_id, fires_at, body, checksum) VALUES (?, ?, ?, ?, ?)")
+              .run(run.id, ...timerRow(run.info.workflowId, run.info.runId, timer) as [string, number, string, Uint8Array]);
+          }
+          for (const task of imported.activities) {
+            this.#sql(db, "INSERT INTO activities (run, activity_id, task_queue, ready_at, body, checksum) VALUES (?, ?, ?, ?, ?, ?)")
+              .run(run.id, ...activityRow(run.info.workflowId, run.info.runId, task) as [string, string, number, string, Uint8Array]);
+          }
+          runs++;
+          events += imported.events.length;
+          timers += imported.timers.length;
+          activities += imported.activities.length;
+        }
+      }
+      return { workflows: workflows.length, runs, events, timers, activities };
+    });
+    for (const workflow of workflows) {
+      for (const imported of workflow.runs) {
+        const key = { workflowId: workflow.workflowId, runId: imported.info.runId };
+        const [info, events] = await Promise.all([this.getExecution(key), this.readEvents(key)]);
+        if (canonical(info) !== canonical(imported.info) || canonical(events) !== canonical(imported.events)) {
+          throw codedError(HistoryStoreError, {
+            code: "WFS_STORE_CORRUPT",
+            message: `Imported workflow '${key.workflowId}' run '${key.runId}' into history store '${this.path}', ` +
+              `but the database does not answer for it as the source does`,
+            hint: "Report it with both stores; keep using the source until then",
+          });
+        }
+      }
+      const latest = workflow.runs.at(-1)!.info.runId;
+      if ((await this.getExecution({ workflowId: workflow.workflowId }))?.runId !== latest) {
+        throw codedError(HistoryStoreError, {
+          code: "WFS_STORE_CORRUPT",
+          message: `Imported workflow '${workflow.workflowId}' into history store '${this.path}', but its latest run is not '${latest}' as in the source`,
+          hint: "Report it with both stores; keep using the source until then",
+        });
+      }
+    }
+    return report;
+  }
+
+  /**
+   * Commits what is pending, marks the database cleanly closed and checkpoints it, then closes
+   * it; see {@linkcode HistoryStore.close}.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    await this.#sweeping?.catch(() => {});
+    this.#group.flush();
+    try {
+      this.#writer.exec("BEGIN IMMEDIATE");
+      this.#writer.exec("UPDATE meta SET value = 'closed' WHERE key = 'state'");
+      this.#writer.exec("COMMIT");
+      this.#writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (error) {
+      // Left marked open: the next open checks the WAL as after a crash, which is safe.
+      this.#warn(`History store '${this.path}' could not be marked closed cleanly: ${(error as Error).message}`);
+    } finally {
+      closeQuietly(this.#reader);
+      closeQuietly(this.#writer);
+      OPEN_DATABASES.delete(this.#openKey);
+    }
+  }
+
+  /**
+   * Transactions committed, and writes in them, since the store opened: how much group commit
+   * saves (`writes / commits` writes per commit).
+   *
+   * @example
+   * ```ts
+   * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+   *
+   * const store = await SqliteHistoryStore.open();
+   * const { commits, writes } = store.commitStats;
+   * console.log(`${writes} writes in ${commits} commits`);
+   * await store.close();
+   * ```
+   */
+  get commitStats(): { commits: number; writes: number } {
+    return { commits: this.#group.commits, writes: this.#group.writes };
+  }
+
+  // ---- internals ----
+
+  #context(action: string, ref?: ExecutionRef): SqliteErrorContext {
+    return {
+      action,
+      path: this.path,
+      busyTimeoutMs: this.#busyTimeoutMs,
+      workflowId: typeof ref?.workflowId === "string" ? ref.workflowId : undefined,
+      runId: typeof ref?.runId === "string" ? ref.runId : undefined,
+    };
+  }
+
+  /** Runs a write in the current group; `steps` are reported to the crash injector once durable. */
+  #write<T>(steps: PersistenceStep[], apply: (db: DatabaseSync) => T): Promise<T> {
+    if (this.#closed) return Promise.reject(storeClosed());
+    return this.#group.run(() => {
+      try {
+        return apply(this.#writer);
+      } catch (error) {
+        throw sqliteError(this.#context("Cannot write to history store"), error);
+      }
+    }, () => {
+      for (const step of steps) this.#crash.reached(step);
+    });
+  }
+
+  /** Runs `read` in a read transaction on the reading connection (committed data only). */
+  #read<T>(ref: ExecutionRef | undefined, read: (db: DatabaseSync) => T): Promise<T> {
+    return settle(() => {
+      if (this.#closed) throw storeClosed();
+      const db = this.#reader;
+      try {
+        db.exec("BEGIN");
+        try {
+          return read(db);
+        } finally {
+          db.exec("COMMIT");
+        }
+      } catch (error) {
+        throw sqliteError(this.#context(`Cannot read history store${ref?.workflowId === undefined ? "" : ` for workflow '${ref.workflowId}'`}`, ref), error);
+      }
+    });
+  }
+
+  #sql(db: DatabaseSync, sql: string): StatementSync {
+    let cache = this.#statements.get(db);
+    if (cache === undefined) this.#statements.set(db, cache = new Map());
+    let statement = cache.get(sql);
+    if (statement === undefined) cache.set(sql, statement = db.prepare(sql));
+    return statement;
+  }
+
+  /** The run `ref` names (its latest run without `runId`), checked; throws when not found or damaged. */
+  #findRun(db: DatabaseSync, ref: ExecutionRef, what: string, needRunId: boolean): StoredRun {
+    checkRef(ref, what, needRunId);
+    const row = ref.runId === undefined
+      ? this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_id = ? ORDER BY id DESC LIMIT 1`).get(ref.workflowId)
+      : this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_id = ? AND run_id = ?`).get(ref.workflowId, ref.runId);
+    if (row === undefined) {
+      const ids = (this.#sql(db, "SELECT run_id FROM runs WHERE workflow_id = ? ORDER BY id").all(ref.workflowId) as { run_id: string }[])
+        .map((r) => r.run_id);
+      throw runNotFound(ref, what, ids.length === 0 ? undefined : ids, needRunId);
+    }
+    return this.#checkedRun(row as Record<string, unknown>, ref, what);
+  }
+
+  /** The latest run of `workflowId`, checked, or `undefined`. */
+  #latestRun(db: DatabaseSync, workflowId: string, what: string): StoredRun | undefined {
+    const row = this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_id = ? ORDER BY id DESC LIMIT 1`).get(workflowId);
+    return row === undefined ? undefined : this.#checkedRun(row as Record<string, unknown>, { workflowId }, what);
+  }
+
+  #checkedRun(row: Record<string, unknown>, ref: ExecutionRef, what: string): StoredRun {
+    const run = decodeRun(row);
+    const runId = ref.runId ?? (typeof row.run_id === "string" ? row.run_id : undefined);
+    if (typeof run === "string") throw damaged({ action: what, path: this.path, workflowId: ref.workflowId, runId, problem: run });
+    if (run.info.workflowId !== ref.workflowId || (ref.runId !== undefined && run.info.runId !== ref.runId)) {
+      throw damaged({
+        action: what,
+        path: this.path,
+        workflowId: ref.workflowId,
+        runId,
+        problem: `an index of the database led to the row of workflow '${run.info.workflowId}' run '${run.info.runId}'`,
+      });
+    }
+    return run;
+  }
+
+  /** A run of a list, or `undefined` (reported once) when its row is damaged. */
+  #listedRun(row: unknown, action: string): StoredRun | undefined {
+    const record = row as Record<string, unknown>;
+    const run = decodeRun(record);
+    if (typeof run !== "string") return run;
+    this.#reportListed(action, String(record.workflow_id), typeof record.run_id === "string" ? record.run_id : undefined, run);
+    return undefined;
+  }
+
+  /** Warns, once per store, that a list left out a damaged row. */
+  #reportListed(action: string, workflowId: string, runId: string | undefined, problem: string): void {
+    const { message } = damaged({ action, path: this.path, workflowId, runId, problem: `${problem}; the list leaves it out` });
+    if (this.#reported.has(message)) return;
+    this.#reported.add(message);
+    this.#warn(message);
+  }
+
+  /**
+   * Reports a timer or activity task a list leaves out: its row fails its checksum (`problem`), or
+   * names a run that is missing or closed. Named after the run its checksum verifies against.
+   */
+  #reportPending(db: DatabaseSync, table: "timers" | "activities", row: PendingRow, problem: string | undefined): void {
+    const what = table === "timers" ? `timer ${JSON.stringify(row.timer_id)}` : `activity task ${JSON.stringify(row.activity_id)}`;
+    const action = table === "timers" ? "Cannot list timers" : "Cannot list activity tasks";
+    const runs = (this.#sql(db, "SELECT workflow_id AS workflowId, run_id AS runId FROM runs WHERE status = 'running'").all() as { workflowId: string; runId: string }[]);
+    const owner = ownerOf(table, row as unknown as Record<string, unknown>, runs);
+    if (owner !== undefined && (owner.workflowId !== row.workflow_id || owner.runId !== row.run_id)) {
+      this.#reportListed(action, owner.workflowId, owner.runId, `its ${what} is damaged: its row names ${row.workflow_id === null ? `run ${String(row.run)}, which does not exist` : `workflow '${row.workflow_id}' run '${row.run_id}'`}`);
+    } else if (problem !== undefined) {
+      this.#reportListed(action, row.workflow_id, row.run_id, problem);
+    } else {
+      this.#reportListed(action, String(row.workflow_id), row.run_id ?? undefined, `its ${what} is damaged: it belongs to ${row.workflow_id === null ? "no run the database holds" : "a closed run"}`);
+    }
+  }
+
+  #runIdUsed(db: DatabaseSync, workflowId: string, runId: string): boolean {
+    return this.#sql(db, "SELECT 1 AS used FROM runs WHERE workflow_id = ? AND run_id = ?").get(workflowId, runId) !== undefined;
+  }
+
+  /** The ids of a run's pending timers or activities, read (and checked) only if a check asks. */
+  #pendingIds(db: DatabaseSync, run: StoredRun, table: "timers" | "activities", what: string): PendingIds {
+    let ids: Set<string> | undefined;
+    const load = (): Set<string> => {
+      if (ids !== undefined) return ids;
+      ids = new Set();
+      const sql = table === "timers"
+        ? "SELECT timer_id, fires_at, body, checksum FROM timers WHERE run = ?"
+        : "SELECT activity_id, task_queue, ready_at, body, checksum FROM activities WHERE run = ?";
+      for (const row of this.#sql(db, sql).iterate(run.id)) {
+        const { workflowId, runId } = run.info;
+        const item = table === "timers" ? decodeTimer(workflowId, runId, row as never) : decodeActivity(workflowId, runId, row as never);
+        if (typeof item === "string") throw damaged({ action: what, path: this.path, workflowId, runId, problem: item });
+        ids.add("timerId" in item ? item.timerId : item.activityId);
+      }
+      return ids;
+    };
+    return { has: (id) => load().has(id), keys: () => load().keys() };
+  }
+
+  /** Inserts a run with its events; its id is the next one, so it is its workflow id's latest. */
+  #insertRun(db: DatabaseSync, info: ExecutionInfo, events: readonly HistoryEvent[]): StoredRun {
+    const { id } = this.#sql(db, "SELECT coalesce(max(id), 0) + 1 AS id FROM runs").get() as { id: number };
+    const chain = EventChain.start(info.workflowId, info.runId);
+    const insertEvent = this.#sql(db, "INSERT INTO events (run, event_id, body, checksum) VALUES (?, ?, ?, ?)");
+    for (const event of events) {
+      const { body, checksum } = chain.add(event);
+      insertEvent.run(id, event.eventId, body, checksum);
+    }
+    const run: StoredRun = { id, info, head: chain.head };
+    this.#sql(db, `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(",").map(() => "?").join(", ")})`)
+      .run(...runRow(run) as (string | number | null | Uint8Array)[]);
+    return run;
+  }
+
+  /**
+   * Writes the columns of `run`'s row that differ from `before`'s: SQLite rewrites the entries of
+   * every index over a column an UPDATE sets, changed or not, and most writes change only the
+   * run's last event id, head and checksum.
+   */
+  #updateRun(db: DatabaseSync, before: StoredRun, run: StoredRun): void {
+    const [id, ...values] = runRow(run);
+    // The same columns as `values` (workflow_id, run_id, then the rest), but the checksum, which changes with any.
+    const [, ...rest] = runColumns(before);
+    const old = [before.info.workflowId, before.info.runId, ...rest];
+    const columns = RUN_COLUMNS.split(", ").slice(1);
+    const changed = columns.flatMap((_column, index) => index < old.length && sameValue(values[index], old[index]) ? [] : [index]);
+    if (changed.length === 0) return;
+    this.#sql(db, `UPDATE runs SET ${changed.map((index) => `${columns[index]} = ?`).join(", ")} WHERE id = ?`)
+      .run(...changed.map((index) => values[index]) as (string | number | null | Uint8Array)[], id as number);
+  }
+
+  #deleteRun(db: DatabaseSync, id: number): void {
+    this.#sql(db, "DELETE FROM events WHERE run = ?").run(id);
+    this.#sql(db, "DELETE FROM timers WHERE run = ?").run(id);
+    this.#sql(db, "DELETE FROM activities WHERE run = ?").run(id);
+    this.#sql(db, "DELETE FROM runs WHERE id = ?").run(id);
+  }
+
+  /** Deletes the runs past retention. */
+  async #sweep(): Promise<void> {
+    if (this.#retentionMs === undefined || this.#closed) return;
+    try {
+      const deleted = await this.deleteClosedRuns({ closedBefore: Date.now() - this.#retentionMs });
+      if (deleted > 0) this.#warn(`History store '${this.path}': deleted ${deleted} runs closed more than ${this.#retentionMs} ms ago (retention)`);
+    } catch (error) {
+      if (!this.#closed) this.#warn(`History store '${this.path}': deleting runs past retention failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** A row of a timers or activities list, with its run's columns (null when the run is missing). */
+interface PendingRow {
+  workflow_id: string;
+  run_id: string;
+  status: string | null;
+  run: unknown;
+  timer_id?: unknown;
+  activity_id?: unknown;
+}
+
+function configure(db: DatabaseSync, busyTimeoutMs: number): void {
+  db.exec(`PRAGMA busy_timeout = ${Math.round(busyTimeoutMs)}`);
+}
+
+function closeQuietly(db: DatabaseSync): void {
+  try {
+    db.close();
+  } catch {
+    // Closed already.
+  }
+}
+
+function fileError(action: string, error: unknown): HistoryStoreError {
+  return codedError(HistoryStoreError, {
+    code: "WFS_STORE_IO",
+    message: `${action}: ${(error as Error)?.message ?? String(error)}`,
+    hint: "Set 'path' to a file in a folder this process can create and write, on a local disk",
+    cause: error,
+  });
+}
+
+function newInfo(execution: NewExecution): ExecutionInfo {
+  return {
+    workflowId: execution.workflowId,
+    runId: execution.runId,
+    workflowType: execution.workflowType,
+    taskQueue: execution.taskQueue,
+    status: "running",
+    startTime: execution.events[0]!.timestamp,
+    lastEventId: execution.events.length,
+    workflowTaskPending: execution.workflowTaskPending ?? true,
+  };
+}
+
+/** Whether two column values are the same (checksums and heads are byte arrays). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((byte, index) => byte === b[index]);
+  return a === b;
+}
+
+/** JSON with object keys sorted, to compare values whatever order their keys were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    typeof item === "object" && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.keys(item).sort().map((key) => [key, (item as Record<string, unknown>)[key]]))
+      : item);
+}
+
+function copyInfo(info: ExecutionInfo): ExecutionInfo {
+  const copy = { ...info };
+  if (info.taskFailure !== undefined) copy.taskFailure = structuredClone(info.taskFailure);
+  return copy;
+}
