@@ -23,6 +23,7 @@ import { cacheKey, type TransformCache } from "./transform_cache.ts";
 import type { TsSettings } from "./ts_settings.ts";
 import { compileVerbatimCommonJs } from "./verbatim_commonjs.ts";
 import { verbatimCommonJs } from "./runtime.ts";
+import { esbuildFailure, esbuildSyntaxError } from "./esbuild_error.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
 export const FUNCTOR_FORMAT = 15;
@@ -547,10 +548,6 @@ async function transformAsync(
   }
 }
 
-interface EsbuildFailure {
-  errors?: ReadonlyArray<{ text: string; location?: { line: number; column: number } | null }>;
-}
-
 /**
  * A functor that V8 does not compile (a module esbuild accepts and V8 rejects, such as a
  * malformed regular expression literal): natively the module's SyntaxError, so it is one here,
@@ -566,25 +563,17 @@ function loadError(filePath: string, error: unknown): unknown {
   }, { location: filePath });
 }
 
-function compileError(filePath: string, error: unknown): Error {
-  const first = (error as EsbuildFailure).errors?.[0];
-  if (!first) return error as Error;
-  const where = first.location ? `${filePath}:${first.location.line}:${first.location.column + 1}` : filePath;
-  if (/top-level await/i.test(first.text)) {
+function compileError(filePath: string, error: unknown): unknown {
+  const failure = esbuildFailure(filePath, error);
+  if (failure && /top-level await/i.test(failure.text)) {
     return codedError(Error, {
       code: "WFS_TOP_LEVEL_AWAIT",
-      message: `Top-level await at ${where} cannot run in the sandbox, because a sandboxed module is ` +
+      message: `Top-level await at ${failure.where} cannot run in the sandbox, because a sandboxed module is ` +
         `instantiated synchronously in every run`,
       hint: "Move the await into the workflow function, or pass the module through " +
         "(SandboxRestrictions.withPassthroughModules)",
       cause: error,
-    }, { location: where });
+    }, { location: failure.where });
   }
-  // A module that does not compile is a SyntaxError natively: so it is here.
-  return codedError(SyntaxError, {
-    code: "WFS_COMPILE",
-    message: `Cannot compile ${where}: ${first.text}`,
-    hint: "Fix the syntax at that position",
-    cause: error,
-  }, { location: where });
+  return esbuildSyntaxError(filePath, error);
 }

@@ -5,8 +5,8 @@
  * `workflowsPath` during discovery, and passed-through modules.
  * @module
  */
-import { codedError } from "../sandbox/coded_error.ts";
 import { fileURLToPath } from "node:url";
+import { esbuildSyntaxError } from "./esbuild_error.ts";
 import type { LoadedEsbuild } from "./esbuild_loader.ts";
 import { withFasterNames } from "./esbuild_helpers.ts";
 import { cacheKey, type TransformCache } from "./transform_cache.ts";
@@ -70,16 +70,7 @@ export function createHostTransform(
       }).code;
       if (keepNames) code = withFasterNames(code);
     } catch (error) {
-      const first = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> })
-        .errors?.[0];
-      if (!first) throw error;
-      const where = first.location ? `${filePath}:${first.location.line}:${first.location.column + 1}` : filePath;
-      throw codedError(SyntaxError, {
-        code: "WFS_COMPILE",
-        message: `Cannot compile ${where}: ${first.text}`,
-        hint: "Fix the syntax at that position",
-        cause: error,
-      }, { location: where });
+      throw esbuildSyntaxError(filePath, error);
     }
     options.cache.write(key, format === "esm" ? "mjs" : "cjs", code);
     return code;
