@@ -385,6 +385,49 @@ export function addHistoryStoreContract(test: Test, options: HistoryStoreContrac
     return reopened;
   });
 
+  it("a start retried with its request id takes effect once: the same run, no error, even after it closed", async (store) => {
+    const first = await store.createExecution({ ...start("a", "r1", 1_000), requestId: "req-start" });
+    const retried = await store.createExecution({ ...start("a", "r-retry", 1_500), requestId: "req-start" });
+    assert.deepEqual(retried, first, "the retry resolves with the run the first call created");
+    assert.deepEqual((await store.listExecutions({ workflowId: "a" })).map((i) => i.runId), ["r1"]);
+    await expectCode(store.createExecution({ ...start("a", "r2", 1_600), requestId: "req-other" }), "WFS_STORE_ALREADY_RUNNING", /still running/);
+    await store.append(key("a", "r1"), { expectedLastEventId: 1, events: [event(2, "WorkflowExecutionCompleted", 2_000)], status: "completed" });
+    const afterClose = await store.createExecution({ ...start("a", "r3", 3_000), requestId: "req-start" });
+    assert.equal(afterClose.runId, "r1", "still the first run, now completed");
+    assert.equal(afterClose.status, "completed");
+    // Request ids belong to their workflow id: the same one starts another workflow.
+    assert.equal((await store.createExecution({ ...start("b", "r1", 4_000), requestId: "req-start" })).workflowId, "b");
+    await expectCode(store.createExecution({ ...start("c", "r1", 4_000), requestId: "" }), "WFS_STORE_INVALID", /'requestId' must be a non-empty string/);
+  });
+
+  it("a write retried with its request id applies once, whatever expectedLastEventId it carries, even to a closed run", async (store) => {
+    await store.createExecution(start("a", "r1", 1_000));
+    const signal = (expectedLastEventId: number): AppendBatch => ({
+      expectedLastEventId,
+      events: [event(expectedLastEventId + 1, "WorkflowExecutionSignaled", 1_100, { signalName: "go" })],
+      workflowTaskPending: true,
+      requestId: "req-signal",
+    });
+    assert.equal((await store.append(key("a", "r1"), signal(1))).lastEventId, 2);
+    const retried = await store.append(key("a", "r1"), signal(1));
+    assert.equal(retried.lastEventId, 2, "nothing applied: the run's state as it is");
+    assert.equal((await store.append(key("a", "r1"), signal(2))).lastEventId, 2, "a retry that read the new state first is skipped too");
+    await store.append(key("a", "r1"), { expectedLastEventId: 2, events: [event(3, "WorkflowExecutionCompleted", 2_000)], status: "completed" });
+    assert.equal((await store.append(key("a", "r1"), signal(1))).status, "completed", "a retry after the run closed is skipped, not refused");
+    assert.deepEqual((await store.readEvents({ workflowId: "a" })).map((e) => e.type), ["WorkflowExecutionStarted", "WorkflowExecutionSignaled", "WorkflowExecutionCompleted"]);
+    await expectCode(store.append(key("a", "r1"), { ...signal(3), requestId: 7 as never }), "WFS_STORE_INVALID", /'requestId' must be a non-empty string/);
+  });
+
+  it("request ids are remembered across a reopen of the store", async (store) => {
+    await store.createExecution({ ...start("a", "r1", 1_000), requestId: "req-start" });
+    await store.append(key("a", "r1"), { expectedLastEventId: 1, events: [event(2, "WorkflowExecutionSignaled", 1_100)], requestId: "req-signal" });
+    const reopened = await options.reopen(store);
+    assert.equal((await reopened.createExecution({ ...start("a", "r2", 2_000), requestId: "req-start" })).runId, "r1");
+    assert.equal((await reopened.append(key("a", "r1"), { expectedLastEventId: 1, events: [event(2, "WorkflowExecutionSignaled", 1_100)], requestId: "req-signal" })).lastEventId, 2);
+    assert.equal((await reopened.readEvents({ workflowId: "a" })).length, 2);
+    return reopened;
+  });
+
   it("a closed store refuses calls, and closing twice is harmless", async (store) => {
     await store.createExecution(start("a", "r1", 1_000));
     await store.close();

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import { isDeno, loadSqlite, nodeVersion, compareVersions } from "../loader/runtime.ts";
 import { inspectWal } from "../worker/_sqlite_wal.ts";
+import { sessionFolder, SessionLock } from "../worker/_sqlite_sessions.ts";
 import { createCrashInjector, type PersistenceStep } from "../worker/crash_injection.ts";
 import { FileHistoryStore } from "../worker/file_history_store.ts";
 import {
@@ -43,7 +44,8 @@ if (process.argv[2] === "--write-until-killed") {
 
 const folders: string[] = [];
 const warnings: string[] = [];
-const { DatabaseSync } = await loadSqlite();
+const sqlite = await loadSqlite();
+const { DatabaseSync } = sqlite;
 
 function newFolder(): string {
   const folder = fs.mkdtempSync(join(tmpdir(), "wfs-sqlite-store-"));
@@ -203,7 +205,7 @@ test("node:sqlite loads on this runtime, with backup() where runtime.ts says the
   assert.equal(sqlite.backup !== undefined, expected);
 });
 
-test("opens '.workflow-sandbox/histories.db' under the working directory by default, in WAL mode, marked as a store of schema version 1", async () => {
+test("opens '.workflow-sandbox/histories.db' under the working directory by default, in WAL mode, marked as a store of schema version 2", async () => {
   const cwd = process.cwd();
   const folder = newFolder();
   process.chdir(folder);
@@ -217,7 +219,7 @@ test("opens '.workflow-sandbox/histories.db' under the working directory by defa
     assert.ok(!fs.existsSync(`${store.path}-wal`), "close() checkpoints and removes the WAL");
     assert.equal(pragma(store.path, "journal_mode"), "wal");
     assert.equal(pragma(store.path, "application_id"), 0x77667331);
-    assert.equal(pragma(store.path, "user_version"), 1);
+    assert.equal(pragma(store.path, "user_version"), 2);
   } finally {
     process.chdir(cwd);
   }
@@ -251,9 +253,9 @@ test("a SQLite database of another application, or of a newer schema, is refused
   const path = newPath();
   await (await open(path)).close();
   const newer = new DatabaseSync(path);
-  newer.exec("PRAGMA user_version = 2");
+  newer.exec("PRAGMA user_version = 3");
   newer.close();
-  await rejectsWith(open(path), "WFS_STORE_CORRUPT", /schema version is 2, and this workflow-sandbox reads version 1 and older/);
+  await rejectsWith(open(path), "WFS_STORE_CORRUPT", /schema version is 3, and this workflow-sandbox reads version 2 and older/);
 });
 
 test("an empty database made by another tool is given the schema (migration from version 0)", async () => {
@@ -264,7 +266,7 @@ test("an empty database made by another tool is given the schema (migration from
   const store = await open(path);
   await store.createExecution(started("a"));
   await store.close();
-  assert.equal(pragma(path, "user_version"), 1);
+  assert.equal(pragma(path, "user_version"), 2);
   assert.equal(pragma(path, "application_id"), 0x77667331);
 });
 
@@ -313,8 +315,10 @@ test("a write waits at most busyTimeout for a lock another connection holds, the
 
 test("groupCommit: false commits every write alone", async () => {
   const store = await open(newPath(), { groupCommit: false });
+  const before = store.commitStats;
   await Promise.all([store.createExecution(started("a")), store.createExecution(started("b"))]);
-  assert.deepEqual(store.commitStats, { commits: 2, writes: 2 });
+  const after = store.commitStats;
+  assert.deepEqual({ commits: after.commits - before.commits, writes: after.writes - before.writes }, { commits: 2, writes: 2 });
   await store.close();
 });
 
@@ -655,7 +659,9 @@ test("a bit flipped in any earlier frame of the WAL, or in its header, is refuse
 test("inspectWal agrees with SQLite on how much of a damaged WAL SQLite keeps", async () => {
   const { path } = await crashImage(4);
   const frames = walFrames(path);
-  const commitsBefore = (frame: number) => frames.slice(0, frame).filter((f) => f.commit).length;
+  // The store's own commits at open (marking it open, registering its session) come first; each later one creates a run.
+  const openCommits = frames.filter((f) => f.commit).length - 4;
+  const commitsBefore = (frame: number) => Math.max(0, frames.slice(0, frame).filter((f) => f.commit).length - openCommits);
   for (let index = 0; index < frames.length; index++) {
     const copy = copyDatabase(path);
     flipBit(`${copy}-wal`, frames[index]!.offset + 24 + 300);
@@ -746,6 +752,33 @@ test("the worker runs on it: workflows complete, and one held open resumes after
   assert.equal(await worker2.runUntil(handle.result()), 7);
   assert.equal((await env2.store.listExecutions({ status: "completed" })).length, 21);
   await env2.teardown();
+});
+
+test("the worker refuses a workflow whose history is damaged, logs it once, and goes on running the others", async () => {
+  const { Worker, WorkflowEnvironment, DefaultLogger } = await import("../mod.ts");
+  const workflowsPath = new URL("./fixtures/worker/bench/workflows.ts", import.meta.url);
+  const path = newPath();
+  const env = await WorkflowEnvironment.startLocal({ store: await open(path) });
+  await env.client.startWorkflow("oneActivity", { id: "damaged", taskQueue: "bench", args: [1] });
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 1000");
+  db.exec("UPDATE events SET body = body || ' ' WHERE run = (SELECT id FROM runs WHERE workflow_id = 'damaged')");
+  const lines: string[] = [];
+  const logger = new DefaultLogger("ERROR", (entry) => lines.push(entry.message));
+  const worker = await Worker.create(env, { taskQueue: "bench", workflowsPath, activities: { echo: (n: number) => n }, logger });
+  const results = await worker.runUntil(async () => {
+    const done = await Promise.all(Array.from({ length: 5 }, (_, n) => env.client.executeWorkflow("oneActivity", { id: `fine-${n}`, taskQueue: "bench", args: [n] })));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // more polls: still logged once
+    return done;
+  });
+  db.close();
+  assert.deepEqual(results, [0, 1, 2, 3, 4]);
+  assert.equal(worker.getState(), "STOPPED", "not FAILED: one damaged workflow does not stop the worker");
+  const refused = lines.filter((line) => line.includes("'damaged'") && line.includes("is refused until the database is restored"));
+  assert.equal(refused.length, 1, lines.join("\n"));
+  assert.match(refused[0]!, /event 1 is damaged.*Restore the database from a backup/);
+  assert.equal((await env.store.getExecution({ workflowId: "damaged" }))?.status, "running");
+  await env.teardown();
 });
 
 // ---- listing and retention -------------------------------------------------------------------
@@ -844,6 +877,160 @@ test("backup() while writes go on: one consistent, self-contained, checked copy 
   assert.deepEqual((await restored.verify()).problems, []);
   assert.deepEqual(warnings, [], "a backup is sealed as cleanly closed: no WAL is missed");
   await restored.close();
+});
+
+// ---- several processes: sessions, leases, the change feed ----------------------------------
+
+/**
+ * Another process's session on `path`, simulated in this one: its row, and its lock held by a
+ * connection of this process (SQLite tells connections of one process apart as it tells processes).
+ */
+function otherSession(path: string, id: string, heartbeatAt = Date.now(), leaseMs = 400): { lock: SessionLock; db: InstanceType<typeof DatabaseSync> } {
+  const lock = SessionLock.take(sqlite, sessionFolder(path), id);
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 1000");
+  db.prepare("INSERT INTO sessions (id, pid, host, started_at, heartbeat_at, lease_ms, task_queues) VALUES (?, ?, ?, ?, ?, ?, '[]')")
+    .run(id, process.pid, "elsewhere", heartbeatAt, heartbeatAt, leaseMs);
+  return { lock, db };
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    assert.ok(performance.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const runIdOf = (db: InstanceType<typeof DatabaseSync>, workflowId: string) =>
+  (db.prepare("SELECT id FROM runs WHERE workflow_id = ?").get(workflowId) as { id: number }).id;
+
+test("leases: a run or an activity attempt another live session holds is left out of the lists and cannot be claimed", async () => {
+  const path = newPath();
+  const store = await open(path);
+  const coordination = store.coordination;
+  for (const id of ["a", "b"]) {
+    await store.createExecution(started(id));
+    await store.append({ workflowId: id, runId: "r1" }, {
+      expectedLastEventId: 1,
+      activities: { put: [{ activityId: "1", activityType: "charge", taskQueue: "q", attempt: 1, readyAt: 0 }] },
+      timers: { put: [{ timerId: "1", firesAt: 0 }] },
+    });
+  }
+  const other = otherSession(path, "other-session", Date.now(), 3_600_000);
+  other.db.prepare("INSERT INTO run_owners (run, session) VALUES (?, ?)").run(runIdOf(other.db, "a"), "other-session");
+  other.db.prepare("INSERT INTO activity_claims (run, activity_id, session) VALUES (?, '1', ?)").run(runIdOf(other.db, "b"), "other-session");
+  assert.deepEqual((await coordination.listWorkflowTasks()).map((i) => i.workflowId), ["b"]);
+  assert.deepEqual((await coordination.listTimers()).map((t) => t.workflowId), ["b"]);
+  assert.deepEqual((await coordination.listActivityTasks()).map((t) => t.workflowId), ["a"]);
+  assert.deepEqual((await store.listWorkflowTasks()).map((i) => i.workflowId), ["a", "b"], "the plain lists show everything");
+  assert.equal(await coordination.claimRun({ workflowId: "a", runId: "r1" }), "taken");
+  assert.equal(await coordination.claimRun({ workflowId: "b", runId: "r1" }), "claimed");
+  assert.equal(await coordination.claimRun({ workflowId: "b", runId: "r1" }), "mine");
+  const [taskB] = await store.listActivityTasks({ taskQueue: "q" }).then((tasks) => tasks.filter((t) => t.workflowId === "b"));
+  const [taskA] = await store.listActivityTasks({ taskQueue: "q" }).then((tasks) => tasks.filter((t) => t.workflowId === "a"));
+  assert.equal(await coordination.claimActivity(taskB!), false, "claimed by the other session");
+  assert.equal(await coordination.claimActivity({ ...taskA!, attempt: 2 }), false, "not the pending attempt");
+  assert.equal(await coordination.claimActivity(taskA!), true);
+  assert.equal(await coordination.claimActivity(taskA!), false, "once");
+  const outcome = { expectedLastEventId: 1, events: [event(2, "ActivityTaskCompleted")], activities: { remove: ["1"] }, workflowTaskPending: true };
+  await rejectsWith(coordination.appendClaimed({ workflowId: "b", runId: "r1" }, outcome, "1"), "WFS_STORE_INVALID", /no longer holds its attempt/);
+  assert.equal((await coordination.appendClaimed({ workflowId: "a", runId: "r1" }, outcome, "1")).lastEventId, 2);
+  assert.equal((await store.getExecution({ workflowId: "b" }))?.lastEventId, 1, "the refused outcome wrote nothing");
+  other.db.close();
+  other.lock.release();
+  await store.close();
+});
+
+test("a session whose process died is taken for dead at once, whatever its pid and host; one that hangs, after the lease timeout", async () => {
+  const path = newPath();
+  const store = await open(path, { leaseTimeout: 60_000 });
+  await store.createExecution(started("a"));
+  await store.createExecution(started("b"));
+  // 'dead' has this very pid (a restart with the same pid, pid 1 in a container) and a fresh heartbeat.
+  const dead = otherSession(path, "dead-session", Date.now(), 3_600_000);
+  const hung = otherSession(path, "hung-session", Date.now() - 10 * 60_000);
+  dead.db.prepare("INSERT INTO run_owners (run, session) VALUES (?, 'dead-session')").run(runIdOf(dead.db, "a"));
+  hung.db.prepare("INSERT INTO run_owners (run, session) VALUES (?, 'hung-session')").run(runIdOf(hung.db, "b"));
+  dead.db.close();
+  hung.db.close();
+  await store.close();
+  dead.lock.release(); // the process died: its lock is free (its file stays, as after a SIGKILL)
+  fs.mkdirSync(sessionFolder(path), { recursive: true });
+  fs.writeFileSync(join(sessionFolder(path), "dead-session"), "");
+  const restarted = await open(path, { leaseTimeout: 60_000 });
+  // At open: the dead session is gone and its run free; the hung one's heartbeat is 10 min old.
+  assert.deepEqual((await restarted.coordination.listWorkflowTasks()).map((i) => i.workflowId), ["a", "b"]);
+  assert.equal(await restarted.coordination.claimRun({ workflowId: "a", runId: "r1" }), "claimed");
+  assert.ok(!fs.existsSync(join(sessionFolder(path), "dead-session")), "its lock file is removed");
+  hung.lock.release();
+  await restarted.close();
+});
+
+test("a session that hangs with its lock held keeps its runs until its heartbeat is older than the lease timeout", async () => {
+  const path = newPath();
+  const store = await open(path, { leaseTimeout: 400 });
+  await store.createExecution(started("a"));
+  const hung = otherSession(path, "hung-session");
+  hung.db.prepare("INSERT INTO run_owners (run, session) VALUES (?, 'hung-session')").run(runIdOf(hung.db, "a"));
+  hung.db.close();
+  let changes = 0;
+  const stop = store.coordination.watch(() => changes++);
+  assert.equal(await store.coordination.claimRun({ workflowId: "a", runId: "r1" }), "taken");
+  await waitFor("the lease to expire", async () => (await store.coordination.claimRun({ workflowId: "a", runId: "r1" })) === "claimed");
+  assert.ok(changes > 0, "the watchers heard that leases were freed");
+  stop();
+  hung.lock.release();
+  await store.close();
+});
+
+test("the change feed: a commit of another connection reaches a watcher within the poll interval, its own commits do not", async () => {
+  const path = newPath();
+  const store = await open(path, { pollInterval: 5 });
+  let heard = 0;
+  const stop = store.coordination.watch(() => heard++);
+  await store.createExecution(started("mine"));
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.equal(heard, 0, "the store's own commit is not a change of another process");
+  const other = new DatabaseSync(path);
+  other.exec("PRAGMA busy_timeout = 1000");
+  other.exec("UPDATE sessions SET heartbeat_at = heartbeat_at + 1");
+  await waitFor("the watcher", async () => heard > 0, 2_000);
+  other.close();
+  stop();
+  await store.close();
+});
+
+test("a write waits on the event loop while another process holds the write lock: timers keep firing meanwhile", async () => {
+  const path = newPath();
+  const store = await open(path, { busyTimeout: 2_000 });
+  const other = new DatabaseSync(path);
+  other.exec("BEGIN IMMEDIATE");
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 5);
+  const write = store.createExecution(started("a"));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(ticks >= 10, `the event loop went on while the write waited (${ticks} ticks)`);
+  other.exec("COMMIT");
+  other.close();
+  assert.equal((await write).workflowId, "a");
+  clearInterval(ticker);
+  await store.close();
+});
+
+test("the last store to close marks the database closed; one closing while another process has it open does not", async () => {
+  const path = newPath();
+  const store = await open(path);
+  const other = otherSession(path, "still-open", Date.now(), 3_600_000); // a live process: its lock and a connection
+  await store.close();
+  assert.equal(other.db.prepare("SELECT value FROM meta WHERE key = 'state'").get()?.value, "open");
+  const again = await open(path);
+  other.lock.release(); // it dies: its connection closes with it
+  other.db.close();
+  await again.close();
+  const db = new DatabaseSync(path, { readOnly: true });
+  assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'state'").get()?.value, "closed", "the dead session was swept, so this was the last");
+  db.close();
 });
 
 test.run();

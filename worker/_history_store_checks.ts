@@ -45,6 +45,7 @@ const BATCH_FIELDS: Record<keyof AppendBatch, true> = {
   activities: true,
   continueAsNew: true,
   step: true,
+  requestId: true,
 };
 
 /**
@@ -226,6 +227,7 @@ export function checkNewRun(execution: NewExecution, what: string, withWorkflowI
       hint: "Pass true or false, or leave it out (the run then needs a workflow task)",
     });
   }
+  if (withWorkflowId) checkRequestId(execution.requestId, what);
   if (!Array.isArray(execution.events) || execution.events.length === 0) {
     throw codedError(HistoryStoreError, {
       code: "WFS_STORE_INVALID",
@@ -234,6 +236,24 @@ export function checkNewRun(execution: NewExecution, what: string, withWorkflowI
     });
   }
   checkEvents(execution.events, 0, what);
+}
+
+/**
+ * Checks a request id (`NewExecution.requestId`, `AppendBatch.requestId`): `undefined` or a
+ * non-empty string of at most 255 characters.
+ */
+export function checkRequestId(requestId: unknown, what: string): asserts requestId is string | undefined {
+  if (requestId === undefined || (typeof requestId === "string" && requestId !== "" && requestId.length <= 255)) return;
+  throw codedError(HistoryStoreError, {
+    code: "WFS_STORE_INVALID",
+    message: `${what}: 'requestId' must be a non-empty string of at most 255 characters, got ${show(requestId)}`,
+    hint: "Pass the id the caller keeps for the call (crypto.randomUUID()), the same on every retry of it, or leave it out",
+  });
+}
+
+/** The key a store files a request id under: the workflow id and the request id. */
+export function requestKey(workflowId: string, requestId: string): string {
+  return `${workflowId}\u0000${requestId}`;
 }
 
 /** Checks that no run of the workflow id has `runId` yet. */

@@ -9,7 +9,8 @@
  *   keeps the last checksum (the head). A changed, missing, reordered or foreign event breaks the
  *   chain at that event, and a history cut short no longer reaches the head;
  * - a run's row, a timer and an activity task each checksum every column, with the workflow id
- *   and run id they belong to.
+ *   and run id they belong to; a request id's row (`requests`) checksums its workflow id, request
+ *   id and run.
  *
  * The checksums detect damage, not tampering: anyone who can write the file can recompute them.
  * @module
@@ -37,7 +38,7 @@ export function eventChecksum(previous: Uint8Array, eventId: number, body: strin
  * The checksum of a row of `table` (every stored column, in the table's column order, as JSON), for
  * the run `workflowId`/`runId`.
  */
-export function rowChecksum(table: "runs" | "timers" | "activities", workflowId: string, runId: string, columns: readonly unknown[]): Uint8Array {
+export function rowChecksum(table: "runs" | "timers" | "activities" | "requests", workflowId: string, runId: string, columns: readonly unknown[]): Uint8Array {
   const text = JSON.stringify([table, workflowId, runId, ...columns.map((value) => value instanceof Uint8Array ? hex(value) : value)]);
   return createHash("sha256").update(`${DOMAIN}\0row\0`, "utf8").update(text, "utf8").digest();
 }

@@ -24,6 +24,12 @@ export interface OpenCheckOptions {
   readonly check: "quick" | "full";
   readonly acceptWalLoss: boolean;
   readonly warn: (message: string) => void;
+  /**
+   * Whether another process has the database open now (a live session: ./_sqlite_sessions.ts).
+   * Its WAL is then live: that process writes to it while it is read, and SQLite will not recover
+   * it (only the first connection to open a database does), so it is not inspected.
+   */
+  readonly othersOpen?: boolean;
 }
 
 /**
@@ -62,6 +68,7 @@ export function checkBeforeOpen(sqlite: SqliteModule, path: string, options: Ope
     }
   }
   const pageSize = databasePageSize(path);
+  if (options.othersOpen) return checkDatabase(sqlite, path, options.check);
   const wal = inspectWal(`${path}-wal`, pageSize);
   if (wal.verdict === "damaged" && !options.acceptWalLoss) throw walDamaged(path, wal);
   const found = checkDatabase(sqlite, path, options.check);

@@ -13,6 +13,19 @@
  * | `events` | history event, `body` its JSON | `checksum` chained per run (./_sqlite_checksum.ts) |
  * | `timers` | pending durable timer of a running run | `checksum` |
  * | `activities` | pending activity task of a running run | `checksum` |
+ *
+ * Version 2 adds request ids and what several processes on one database share:
+ *
+ * | table | one row per | checked by |
+ * |---|---|---|
+ * | `requests` | request id applied to a run (start, signal, cancel), deleted with the run | `checksum` |
+ * | `sessions` | store open in a process: its pid, host, heartbeat, lease timeout and the task queues its workers poll | heartbeat and lock file (./_sqlite_sessions.ts) |
+ * | `run_owners` | running run whose workflow tasks, timers and queries one session holds | the session's liveness |
+ * | `activity_claims` | activity attempt a session runs | the session's liveness |
+ * | `queries` | query posted by a client, until it is answered or given up | its use |
+ *
+ * Coordination rows carry no checksum: a damaged one can only misroute work, which leases and
+ * `expectedLastEventId` recover from, never change a history.
  * @module
  */
 
@@ -22,7 +35,7 @@ import type { DatabaseSync } from "node:sqlite";
 export const APPLICATION_ID = 0x77667331;
 
 /** The schema version this code writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * The migrations: entry `n` takes a database from version `n` to `n + 1`. Adding a version means
@@ -89,6 +102,54 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX activities_by_ready ON activities (task_queue, ready_at);
   `,
+  `
+  CREATE TABLE requests (
+    workflow_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    run INTEGER NOT NULL,
+    checksum BLOB NOT NULL,
+    PRIMARY KEY (workflow_id, request_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX requests_by_run ON requests (run);
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    lease_ms REAL NOT NULL,
+    task_queues TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE run_owners (
+    run INTEGER PRIMARY KEY,
+    session TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX run_owners_by_session ON run_owners (session);
+
+  CREATE TABLE activity_claims (
+    run INTEGER NOT NULL,
+    activity_id TEXT NOT NULL,
+    session TEXT NOT NULL,
+    PRIMARY KEY (run, activity_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX activity_claims_by_session ON activity_claims (session);
+
+  CREATE TABLE queries (
+    id TEXT PRIMARY KEY,
+    workflow_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    task_queue TEXT NOT NULL,
+    target TEXT,
+    taken_by TEXT,
+    name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    posted_at REAL NOT NULL,
+    answer TEXT
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX queries_open ON queries (task_queue) WHERE answer IS NULL;
+  `,
 ];
 
 /** What a database file is, as far as the store is concerned. */
@@ -115,6 +176,12 @@ export function migrate(db: DatabaseSync, from: number): void {
   for (let version = from; version < SCHEMA_VERSION; version++) {
     db.exec("BEGIN IMMEDIATE");
     try {
+      // Another process may have migrated since this one read the version: read it again under the lock.
+      const current = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+      if (current > version) {
+        db.exec("COMMIT");
+        continue;
+      }
       db.exec(MIGRATIONS[version]!);
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
       db.exec(`PRAGMA user_version = ${version + 1}`);

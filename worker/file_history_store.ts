@@ -1,5 +1,9 @@
 /**
- * The durable embedded history store, the examples' default: one append-only file per workflow id
+ * **Retired**: use `SqliteHistoryStore`, and `SqliteHistoryStore.importFileStore()` to move a
+ * folder into a database (docs/deploying.md, "Choosing a store" says why). Kept in this version to
+ * read existing folders; it goes in the next.
+ *
+ * The file-based durable history store: one append-only file per workflow id
  * in a folder under the working directory, flushed to disk before every write resolves.
  *
  * Layout of the folder (default `.workflow-sandbox/`):
@@ -138,6 +142,10 @@ interface LockOwner {
 /**
  * A durable {@linkcode HistoryStore} in a folder: append-only checksummed records, flushed before
  * each call resolves, a torn last record dropped on open, one process at a time.
+ *
+ * @deprecated Retired: use `SqliteHistoryStore` (durable, shared by the processes of a host), and
+ * `SqliteHistoryStore.importFileStore({ directory })` to move a folder into a database;
+ * docs/deploying.md, "Choosing a store", says why.
  *
  * @example
  * ```ts

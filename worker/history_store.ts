@@ -243,6 +243,15 @@ export interface NewExecution {
    * @default true
    */
   workflowTaskPending?: boolean;
+  /**
+   * Makes a retried start take effect once (Temporal's `request_id`): when a run of this workflow
+   * id was created with the same request id and the store still holds it, `createExecution`
+   * creates nothing and resolves with that run's current state (its `runId` is not this call's).
+   * The store remembers a request id as long as it keeps the run it created: across restarts of
+   * a durable store, until the run's history is deleted (retention, `deleteClosedRuns`).
+   * @default none: every call creates a run
+   */
+  requestId?: string;
 }
 
 /**
@@ -261,7 +270,7 @@ export interface NewExecution {
  * };
  * ```
  */
-export type NextRun = Omit<NewExecution, "workflowId">;
+export type NextRun = Omit<NewExecution, "workflowId" | "requestId">;
 
 /**
  * One atomic write to a running execution. Every field but `expectedLastEventId` is optional; an
@@ -312,6 +321,15 @@ export interface AppendBatch {
    * the step `append`.
    */
   step?: PersistenceStep;
+  /**
+   * Makes a retried write take effect once (Temporal's `request_id` of a signal or a cancellation
+   * request): when a write with the same request id was applied to a run of this workflow id and
+   * the store still holds that run, this write changes nothing (`expectedLastEventId` is not
+   * checked) and resolves with the current state of the run `key` names. Remembered as
+   * {@linkcode NewExecution.requestId} is: with the run, across restarts of a durable store.
+   * @default none: every call applies
+   */
+  requestId?: string;
 }
 
 /**
@@ -618,9 +636,100 @@ export interface ListActivityTasksFilter {
 }
 
 /**
- * Where the worker keeps histories. Implementations: `MemoryHistoryStore` (tests),
- * `FileHistoryStore` (durable, the examples' default) and `SqliteHistoryStore` (durable, one
- * SQLite database); another backend implements this interface.
+ * A query posted to the database for a worker of another process to answer
+ * ({@linkcode StoreCoordination.postQuery}).
+ *
+ * @example
+ * ```ts
+ * import type { PostedQuery } from "./history_store.ts";
+ *
+ * const query: PostedQuery = { id: "q1", workflowId: "order-42", runId: "r1", taskQueue: "orders", name: "status", args: [] };
+ * ```
+ */
+export interface PostedQuery extends ExecutionKey {
+  readonly id: string;
+  readonly taskQueue: string;
+  readonly name: string;
+  /** The query's arguments, as payloads. */
+  readonly args: JsonValue;
+}
+
+/**
+ * What a store shared by several processes offers beside the {@linkcode HistoryStore} contract
+ * (`SqliteHistoryStore.coordination`): a change feed across processes, leases that give each
+ * workflow run and activity attempt to one worker process at a time (a dead process's leases are
+ * taken over), and a mailbox for queries. The worker and client use it when their store has it;
+ * a store for one process (memory, file) has none.
+ *
+ * A run's lease (its owner) is the session that runs its workflow tasks, fires its timers and
+ * answers its queries; it is kept until the run closes, the session closes or the session dies.
+ * An activity claim is held while one session runs one attempt.
+ *
+ * @example
+ * ```ts
+ * import { SqliteHistoryStore } from "./sqlite_history_store.ts";
+ *
+ * const store = await SqliteHistoryStore.open();
+ * const stop = store.coordination.watch(() => console.log("another process committed"));
+ * stop();
+ * await store.close();
+ * ```
+ */
+export interface StoreCoordination {
+  /** This store's session: one per open store, so one per process. */
+  readonly sessionId: string;
+  /** Increases when this session was taken for dead (its heartbeat stalled) and registered again: its leases are gone. */
+  readonly epoch: number;
+  /**
+   * Calls `listener` soon (within the poll interval) after another process commits, and after this
+   * store released a dead session's leases; returns the function that stops it. A listener keeps
+   * the process alive while it is registered.
+   */
+  watch(listener: () => void): () => void;
+  /** Records the task queues this process's workers poll, so queries of unowned runs reach them. */
+  serveTaskQueues(taskQueues: readonly string[]): Promise<void>;
+  /** {@linkcode HistoryStore.listWorkflowTasks}, leaving out the runs another live session owns; at most `limit`. */
+  listWorkflowTasks(filter?: ListWorkflowTasksFilter, limit?: number): Promise<ExecutionInfo[]>;
+  /** {@linkcode HistoryStore.listTimers}, leaving out the timers of runs another live session owns; at most `limit`. */
+  listTimers(filter?: ListTimersFilter, limit?: number): Promise<DurableTimer[]>;
+  /** {@linkcode HistoryStore.listActivityTasks}, leaving out the attempts a session runs; at most `limit`. */
+  listActivityTasks(filter?: ListActivityTasksFilter, limit?: number): Promise<ActivityTask[]>;
+  /** {@linkcode claimRun} for several runs in one write: resolves with those this session holds now (`mine` or `claimed`). */
+  claimRuns(keys: readonly ExecutionKey[]): Promise<ExecutionKey[]>;
+  /** {@linkcode claimActivity} for several attempts in one write: resolves with those claimed. */
+  claimActivities(tasks: readonly ActivityTask[]): Promise<ActivityTask[]>;
+  /**
+   * Takes the lease of a running run for this session: `"mine"` when it held it already,
+   * `"claimed"` when it was free, `"taken"` when another live session holds it; `"closed"` when the
+   * run is not running.
+   */
+  claimRun(key: ExecutionKey): Promise<"mine" | "claimed" | "taken" | "closed">;
+  /** Claims a pending activity attempt (`task.attempt`) for this session; `false` when another has it or it is gone. */
+  claimActivity(task: ActivityTask): Promise<boolean>;
+  /** Gives an activity attempt back without an outcome (a shutdown interrupted it), so another session runs it. */
+  releaseActivity(task: ActivityTask): Promise<void>;
+  /**
+   * {@linkcode HistoryStore.append}, applied only while this session still claims the activity
+   * `activityId`: else it rejects with `WFS_STORE_INVALID` and writes nothing (the attempt was
+   * taken over after this session was taken for dead).
+   */
+  appendClaimed(key: ExecutionKey, batch: AppendBatch, activityId: string): Promise<ExecutionInfo>;
+  /** Posts a query for the run's owner, or any worker of its task queue when it has none; resolves with its id. */
+  postQuery(query: Omit<PostedQuery, "id">): Promise<string>;
+  /** The answer to a posted query, once a worker gave it. */
+  readAnswer(id: string): Promise<JsonValue | undefined>;
+  /** Withdraws a posted query (answered, or given up). */
+  withdrawQuery(id: string): Promise<void>;
+  /** Takes the queries waiting for this session's workers: those of runs it owns, and of unowned runs of its task queues. */
+  takeQueries(): Promise<PostedQuery[]>;
+  /** Answers a query this session took. */
+  answerQuery(id: string, answer: JsonValue): Promise<void>;
+}
+
+/**
+ * Where the worker keeps histories. Implementations: `SqliteHistoryStore` (durable, one SQLite
+ * database that the processes of a host share: the default durable store), `MemoryHistoryStore`
+ * (tests) and `FileHistoryStore` (retired); another backend implements this interface.
  *
  * Contract for implementers: a write is validated completely, then made durable, then visible,
  * all or nothing, and its promise resolves only once durable; reads return copies; lists are
@@ -804,4 +913,10 @@ export interface HistoryStore {
    * ```
    */
   close(): Promise<void>;
+
+  /**
+   * Present on a store several processes share (`SqliteHistoryStore`): see
+   * {@linkcode StoreCoordination}.
+   */
+  readonly coordination?: StoreCoordination;
 }

@@ -15,6 +15,7 @@ import {
   checkListFilter,
   checkNewRun,
   checkRef,
+  checkRequestId,
   checkRunIdFree,
   checkRunning,
   compare,
@@ -22,6 +23,7 @@ import {
   describeId,
   jsonCopy,
   matchesListFilter,
+  requestKey,
   runNotFound,
   settle,
   storeClosed,
@@ -110,6 +112,8 @@ interface RunState {
 export class MemoryHistoryStore implements HistoryStore {
   /** Runs of each workflow id, oldest first; the last one is the latest. */
   #runs = new Map<string, RunState[]>();
+  /** The run each request id of a workflow id applied to (`requestKey`), kept as long as the runs. */
+  #requests = new Map<string, string>();
   #journal: ((change: HistoryChange) => void) | undefined;
   #closed = false;
 
@@ -125,6 +129,8 @@ export class MemoryHistoryStore implements HistoryStore {
       const what = `Cannot start workflow '${copy?.workflowId}'`;
       checkNewRun(copy, what, true);
       const runs = this.#runs.get(copy.workflowId) ?? [];
+      const earlier = this.#requested(copy.workflowId, copy.requestId);
+      if (earlier !== undefined) return copyInfo(earlier.info);
       const latest = runs.at(-1);
       if (latest?.info.status === "running") throw alreadyRunning(what, latest.info.runId);
       checkRunIdFree(runs.some((run) => run.info.runId === copy.runId), copy.runId, what);
@@ -132,6 +138,7 @@ export class MemoryHistoryStore implements HistoryStore {
       const run = newRun(copy);
       runs.push(run);
       this.#runs.set(copy.workflowId, runs);
+      if (copy.requestId !== undefined) this.#requests.set(requestKey(copy.workflowId, copy.requestId), copy.runId);
       return copyInfo(run.info);
     });
   }
@@ -143,6 +150,9 @@ export class MemoryHistoryStore implements HistoryStore {
       const what = `Cannot append to workflow '${key?.workflowId}' run '${key?.runId}'`;
       const run = this.#findRun(key, what, true);
       const info = run.info;
+      const requestId = (batch as { requestId?: unknown } | undefined)?.requestId;
+      checkRequestId(requestId, what);
+      if (this.#requested(key.workflowId, requestId) !== undefined) return copyInfo(info);
       checkRunning(info, what);
       const copy = jsonCopy(batch, what);
       checkBatchHead(copy, batch, info, what);
@@ -179,6 +189,7 @@ export class MemoryHistoryStore implements HistoryStore {
         info.nextRunId = copy.continueAsNew.runId;
         runs.push(newRun({ ...copy.continueAsNew, workflowId: key.workflowId }));
       }
+      if (requestId !== undefined) this.#requests.set(requestKey(key.workflowId, requestId), key.runId);
       return copyInfo(info);
     });
   }
@@ -283,6 +294,13 @@ export class MemoryHistoryStore implements HistoryStore {
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();
+  }
+
+  /** The run a request id of `workflowId` applied to, if any. */
+  #requested(workflowId: string, requestId: string | undefined): RunState | undefined {
+    if (requestId === undefined) return undefined;
+    const runId = this.#requests.get(requestKey(workflowId, requestId));
+    return runId === undefined ? undefined : this.#runs.get(workflowId)?.find((run) => run.info.runId === runId);
   }
 
   #checkOpen(): void {

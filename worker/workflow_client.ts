@@ -43,14 +43,63 @@ export interface StartWorkflowOptions {
   readonly taskQueue: string;
   /** @default [] */
   readonly args?: readonly unknown[];
+  /**
+   * Makes a retried start take effect once (Temporal's `request_id`): a start with the request id
+   * of an earlier start of this workflow id creates no run and returns a handle on the run the
+   * earlier one created, even from another process, even after that run closed, as long as the
+   * store keeps it (docs/deploying.md, "Request ids"). Keep the id with the work that asked for
+   * the start (a database row, a message id) and pass the same one on every retry.
+   * @default none: a start of a running workflow id fails with WorkflowExecutionAlreadyStartedError
+   */
+  readonly requestId?: string;
 }
 
+const requestIdSchema = z.string().min(1).max(255);
 const startSchema = z.object({
   id: z.string().min(1).optional(),
   workflowId: z.string().min(1).optional(),
   taskQueue: z.string().min(1),
   args: z.array(z.unknown()).optional(),
+  requestId: requestIdSchema.optional(),
 }).strict();
+
+/**
+ * Options of {@linkcode WorkflowHandle.signalWithOptions}.
+ *
+ * @example
+ * ```ts
+ * import type { SignalOptions } from "./workflow_client.ts";
+ * const options: SignalOptions = { args: ["ada"], requestId: "approval-7f3c" };
+ * ```
+ */
+export interface SignalOptions {
+  /** @default [] */
+  readonly args?: readonly unknown[];
+  /**
+   * Makes a retried signal take effect once: once the workflow has a signal with this request id,
+   * a retry succeeds without recording it again (even from another process, even after the run
+   * closed), as long as the store keeps the run.
+   */
+  readonly requestId?: string;
+}
+
+const signalSchema = z.object({ args: z.array(z.unknown()).optional(), requestId: requestIdSchema.optional() }).strict();
+
+/**
+ * Options of {@linkcode WorkflowHandle.cancel}.
+ *
+ * @example
+ * ```ts
+ * import type { CancelOptions } from "./workflow_client.ts";
+ * const options: CancelOptions = { requestId: "cancel-order-42" };
+ * ```
+ */
+export interface CancelOptions {
+  /** As {@linkcode SignalOptions.requestId}, for the cancellation request. */
+  readonly requestId?: string;
+}
+
+const cancelSchema = z.object({ requestId: requestIdSchema.optional() }).strict();
 
 /**
  * The name of a workflow execution status, as Temporal spells it.
@@ -183,6 +232,23 @@ export class WorkflowHandle<R = unknown> {
   }
 
   /**
+   * Sends a signal with options: `requestId` makes a retry of the call (after a timeout, a crash of
+   * the calling process) deliver it once.
+   *
+   * @example
+   * ```ts
+   * import type { WorkflowHandle } from "./workflow_client.ts";
+   * declare const handle: WorkflowHandle;
+   * await handle.signalWithOptions("approve", { args: ["ada"], requestId: "approval-7f3c" });
+   * ```
+   */
+  async signalWithOptions(signal: string | SignalDefinition<any[]>, options: SignalOptions): Promise<void> {
+    const parsed = parseOptions(signalSchema, options, "handle.signalWithOptions()");
+    const name = typeof signal === "string" ? signal : signal.name;
+    await this.#service.signalWorkflow(this.#ref, name, toPayloads(this.#service.converter, parsed.args ?? []), parsed.requestId);
+  }
+
+  /**
    * Asks a query handler; nothing is recorded. A worker of the workflow's task queue must run in
    * this environment.
    *
@@ -209,10 +275,12 @@ export class WorkflowHandle<R = unknown> {
    * import type { WorkflowHandle } from "./workflow_client.ts";
    * declare const handle: WorkflowHandle;
    * await handle.cancel();
+   * await handle.cancel({ requestId: "cancel-order-42" }); // a retry: changes nothing
    * ```
    */
-  async cancel(): Promise<void> {
-    await this.#service.requestCancel(this.#ref);
+  async cancel(options: CancelOptions = {}): Promise<void> {
+    const parsed = parseOptions(cancelSchema, options, "handle.cancel()");
+    await this.#service.requestCancel(this.#ref, parsed.requestId);
   }
 
   /**
@@ -366,7 +434,13 @@ export class WorkflowClient {
     }
     const workflowType = workflowTypeOf(workflow);
     const args = toPayloads(this.#service.converter, parsed.args ?? []);
-    const info = await this.#service.startWorkflow({ workflowId, workflowType, taskQueue: parsed.taskQueue, args });
+    const info = await this.#service.startWorkflow({
+      workflowId,
+      workflowType,
+      taskQueue: parsed.taskQueue,
+      args,
+      ...(parsed.requestId === undefined ? {} : { requestId: parsed.requestId }),
+    });
     return new WorkflowHandle<R>(this.#service, workflowId, undefined, info.runId);
   }
 

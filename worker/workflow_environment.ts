@@ -1,7 +1,8 @@
 /**
  * The embedded engine: a history store, a clock and a client, in this process. Workers created on
  * it run the workflows (Temporal TypeScript's `TestWorkflowEnvironment` shape, but also the
- * production engine of this package: give it a `FileHistoryStore` for durable histories).
+ * production engine of this package: give it a `SqliteHistoryStore` for durable histories, which
+ * clients and workers of other processes on the same host may share: docs/deploying.md).
  * @module
  */
 import { z } from "zod";
@@ -21,17 +22,24 @@ import { WorkflowClient } from "./workflow_client.ts";
  *
  * @example
  * ```ts
- * import { FileHistoryStore } from "workflow-sandbox";
+ * import { SqliteHistoryStore } from "workflow-sandbox";
  * import type { WorkflowEnvironmentOptions } from "./workflow_environment.ts";
- * const options: WorkflowEnvironmentOptions = { store: await FileHistoryStore.open() };
+ * const options: WorkflowEnvironmentOptions = { store: await SqliteHistoryStore.open() };
  * ```
  */
 export interface WorkflowEnvironmentOptions {
   /**
-   * Where histories live. The environment closes it on `teardown()`.
-   * @default a new MemoryHistoryStore
+   * Where histories live. The environment closes it on `teardown()`. For durable histories, and
+   * for clients and workers in several processes, `await SqliteHistoryStore.open()`.
+   * @default a new MemoryHistoryStore (tests: gone with the process)
    */
   readonly store?: HistoryStore;
+  /**
+   * How long `handle.query()` waits for a worker of another process to answer (a store shared by
+   * processes), before it fails with `WFS_NO_WORKER`.
+   * @default "10s"
+   */
+  readonly queryTimeout?: Duration;
   /**
    * Converts every value that crosses between host and workflow.
    * @default JSON (defaultPayloadConverter)
@@ -52,8 +60,9 @@ const duration = z.custom<Duration>(isDuration, { error: "expected milliseconds 
 const optionsSchema = z.object({
   store: z.custom<HistoryStore>(
     (v) => typeof v === "object" && v !== null && typeof (v as HistoryStore).append === "function" && typeof (v as HistoryStore).readEvents === "function",
-    { error: "expected a HistoryStore (MemoryHistoryStore, FileHistoryStore or your own implementation)" },
+    { error: "expected a HistoryStore (SqliteHistoryStore, MemoryHistoryStore or your own implementation)" },
   ).optional(),
+  queryTimeout: duration.optional(),
   payloadConverter: z.custom<PayloadConverter>(
     (v) => typeof v === "object" && v !== null && typeof (v as PayloadConverter).toPayload === "function" && typeof (v as PayloadConverter).fromPayload === "function",
     { error: "expected an object with toPayload() and fromPayload()" },
@@ -101,8 +110,8 @@ export class WorkflowEnvironment {
    *
    * @example
    * ```ts
-   * import { FileHistoryStore, WorkflowEnvironment } from "workflow-sandbox";
-   * const env = await WorkflowEnvironment.startLocal({ store: await FileHistoryStore.open() });
+   * import { SqliteHistoryStore, WorkflowEnvironment } from "workflow-sandbox";
+   * const env = await WorkflowEnvironment.startLocal({ store: await SqliteHistoryStore.open() });
    * await env.teardown();
    * ```
    */
@@ -135,6 +144,7 @@ export class WorkflowEnvironment {
       converter: parsed.payloadConverter ?? defaultPayloadConverter,
       clock: new Clock(),
       timeSkipping,
+      queryTimeoutMs: parseDuration(parsed.queryTimeout ?? 10_000, "queryTimeout"),
       workflowTaskRetry: {
         initialIntervalMs: parseDuration(retry.initialInterval ?? 1_000, "workflowTaskRetry.initialInterval"),
         backoffCoefficient: retry.backoffCoefficient ?? 2,

@@ -1,13 +1,15 @@
-// node --import workflow-sandbox/register worker.ts (from this folder), or deno run -A worker.ts.
+// node --disable-warning=ExperimentalWarning --import workflow-sandbox/register worker.ts (from this
+// folder), or deno run -A worker.ts.
 // Two worker "deployments" over one durable history store: the first runs the broken workflow,
 // the second the fixed one, and the same workflow completes.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
-import { DefaultLogger, FileHistoryStore, Worker, WorkflowEnvironment, type LogEntry } from "workflow-sandbox";
+import { DefaultLogger, SqliteHistoryStore, Worker, WorkflowEnvironment, type LogEntry } from "workflow-sandbox";
 
 const directory = mkdtempSync(join(tmpdir(), "wfs-violation-"));
+const path = join(directory, "histories.db"); // the durable store: one SQLite database
 const activities = { total: async (customer: string) => customer.length * 10 };
 const retry = { initialInterval: 50, maximumInterval: 200 }; // retry failed tasks quickly, for the demo
 // Worker log lines on stdout, with paths relative to this folder.
@@ -15,7 +17,7 @@ const show = (entry: LogEntry) => console.log(`   [${entry.level}] ${entry.messa
 
 try {
   console.log("1. Deploy workflows.ts, which calls Date.now(), and start invoice-42.");
-  const env = await WorkflowEnvironment.startLocal({ store: await FileHistoryStore.open({ directory }), workflowTaskRetry: retry });
+  const env = await WorkflowEnvironment.startLocal({ store: await SqliteHistoryStore.open({ path }), workflowTaskRetry: retry });
   const worker = await Worker.create(env, {
     taskQueue: "billing",
     workflowsPath: new URL("./workflows.ts", import.meta.url),
@@ -36,7 +38,7 @@ try {
   await env.teardown();
 
   console.log("\n2. Deploy workflows_fixed.ts (workflow.now()) on the same history store.");
-  const env2 = await WorkflowEnvironment.startLocal({ store: await FileHistoryStore.open({ directory }), workflowTaskRetry: retry });
+  const env2 = await WorkflowEnvironment.startLocal({ store: await SqliteHistoryStore.open({ path }), workflowTaskRetry: retry });
   const worker2 = await Worker.create(env2, {
     taskQueue: "billing",
     workflowsPath: new URL("./workflows_fixed.ts", import.meta.url),
