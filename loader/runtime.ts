@@ -89,7 +89,7 @@ export const loadsTemporalCore: boolean = !isDeno;
  * - Node: `process._tickCallback()` (the nextTick queue, then V8's microtask checkpoint; kept for
  *   compatibility and documentation-deprecated as DEP0134, present in 22, 24 and 26).
  * - Deno: its internal `Deno[Deno.internal].core.runMicrotasks()` (what its `node:process`
- *   polyfill calls); Deno has no public API for it (docs/upstream/deno-microtask-checkpoint.md).
+ *   polyfill calls); Deno has no public API for it (docs/upstream-requests.md).
  *   When a Deno release drops it, this is `undefined` and the guard falls back to interrupting
  *   synchronous code only (docs/known-limits.md, "Deadlock guard").
  */

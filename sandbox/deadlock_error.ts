@@ -1,6 +1,6 @@
 /**
- * The error of an activation that did not finish in time: a synchronous loop interrupted by the
- * deadlock guard, or microtasks that kept the run busy past the limit.
+ * The error of workflow code that did not yield in time: a synchronous loop, or microtasks that
+ * kept the run busy, interrupted by the deadlock guard (./deadlock_guard.ts).
  * @module
  */
 import { codedError, composeMessage, type ErrorCode, errorDocs, type ErrorFacts } from "./coded_error.ts";
@@ -8,6 +8,16 @@ import { brandClass, hasBrand } from "./error_brand.ts";
 
 /** Where an activation overran its limit. */
 export type DeadlockPhase = "synchronous" | "microtasks";
+
+/** What the guard knows about the interrupted code, for the message. */
+export interface DeadlockDetails {
+  /** The workflow type. */
+  readonly workflow?: string;
+  /** The workflow source position the code was interrupted at, `file:line:col`. */
+  readonly location?: string;
+  /** What ran: "an activation", "its modules' top-level code", ... */
+  readonly during?: string;
+}
 
 /**
  * Thrown by `activate` when an activation overruns `deadlockTimeoutMs` (WFS_DEADLOCK). The package
@@ -35,6 +45,10 @@ export class DeadlockError extends Error {
   readonly timeoutMs: number;
   /** Whether synchronous code was interrupted, or microtasks kept the activation busy. */
   readonly phase: DeadlockPhase;
+  /** The workflow type, when the guard knew it. */
+  declare readonly workflow?: string;
+  /** Where the workflow code was interrupted (`file:line:col`), when the runtime could tell. */
+  declare readonly location?: string;
 
   constructor(timeoutMs: number, phase: DeadlockPhase, cause?: unknown) {
     const facts = DeadlockError.facts(timeoutMs, phase, cause);
@@ -47,30 +61,43 @@ export class DeadlockError extends Error {
   }
 
   /**
-   * What the error says for a limit and a phase: what happened, the fix, the cause.
+   * What the error says for a limit and a phase (and, when known, the workflow, what it ran and
+   * where it was interrupted): what happened, the fix, the cause.
    *
    * @example
    * ```ts
    * import { DeadlockError } from "./deadlock_error.ts";
    * DeadlockError.facts(100, "microtasks").message;
    * // "Potential deadlock: the workflow's microtasks kept the activation busy longer than 100 ms"
+   * DeadlockError.facts(100, "synchronous", undefined, { workflow: "spin", location: "/app/w.ts:3:9" }).message;
+   * // "Potential deadlock: workflow 'spin' ran synchronous code longer than 100 ms and was interrupted at /app/w.ts:3:9"
    * ```
    */
-  static facts(timeoutMs: number, phase: DeadlockPhase, cause?: unknown): ErrorFacts {
-    return phase === "synchronous"
-      ? {
+  static facts(timeoutMs: number, phase: DeadlockPhase, cause?: unknown, details: DeadlockDetails = {}): ErrorFacts {
+    const who = details.workflow === undefined ? "the workflow" : `workflow '${details.workflow}'`;
+    const during = details.during === undefined ? "" : ` (${details.during})`;
+    const at = details.location === undefined ? "" : ` at ${details.location}`;
+    const named = details.workflow !== undefined || details.location !== undefined || details.during !== undefined;
+    if (phase === "synchronous") {
+      return {
         code: "WFS_DEADLOCK",
-        message: `Potential deadlock: the workflow's synchronous code ran longer than ${timeoutMs} ms and was interrupted`,
+        message: named
+          ? `Potential deadlock: ${who} ran synchronous code${during} longer than ${timeoutMs} ms and was interrupted${at}`
+          : `Potential deadlock: the workflow's synchronous code ran longer than ${timeoutMs} ms and was interrupted`,
         hint: "Look for a loop that never yields; move long computations to an activity, or raise " +
           "deadlockTimeoutMs (debugMode turns the guard off)",
         cause,
-      }
-      : {
-        code: "WFS_DEADLOCK",
-        message: `Potential deadlock: the workflow's microtasks kept the activation busy longer than ${timeoutMs} ms`,
-        hint: "Look for a promise chain that never settles into a durable wait",
-        cause,
       };
+    }
+    return {
+      code: "WFS_DEADLOCK",
+      message: named
+        ? `Potential deadlock: the microtasks of ${who}${during} kept it busy longer than ${timeoutMs} ms and were interrupted${at}`
+        : `Potential deadlock: the workflow's microtasks kept the activation busy longer than ${timeoutMs} ms`,
+      hint: "Look for a promise chain or a loop after an await that never reaches a durable wait (a timer, an " +
+        "activity, a condition); move long computations to an activity, or raise deadlockTimeoutMs",
+      cause,
+    };
   }
 
   /**
@@ -98,6 +125,9 @@ brandClass(DeadlockError, "error", "DeadlockError");
  * error.phase; // "synchronous"
  * ```
  */
-export function deadlockError(timeoutMs: number, phase: DeadlockPhase, cause?: unknown): DeadlockError {
-  return codedError(DeadlockError, DeadlockError.facts(timeoutMs, phase, cause), { timeoutMs, phase });
+export function deadlockError(timeoutMs: number, phase: DeadlockPhase, cause?: unknown, details: DeadlockDetails = {}): DeadlockError {
+  const fields: Record<string, unknown> = { timeoutMs, phase };
+  if (details.workflow !== undefined) fields.workflow = details.workflow;
+  if (details.location !== undefined) fields.location = details.location;
+  return codedError(DeadlockError, DeadlockError.facts(timeoutMs, phase, cause, details), fields) as DeadlockError;
 }

@@ -4,11 +4,12 @@
  * for workflows marked `sandboxed: false`, or a whole worker that opts out.
  * @module
  */
-import { runExclusive } from "./activation_queue.ts";
-import { enterRun, type RunSlotValue } from "./current_run.ts";
+import type { RunSlotValue } from "./current_run.ts";
+import { codedError } from "./coded_error.ts";
+import { DeadlockError } from "./deadlock_error.ts";
 import { nextMacrotask } from "./host_intrinsics.ts";
 import type { WorkflowDefinition } from "./workflow_definition.ts";
-import { runWithDeadline } from "./deadlock_guard.ts";
+import { drainsMicrotasks, runStretch } from "./deadlock_guard.ts";
 import { handled } from "./handled.ts";
 import type { ActivateOptions, ActivationJob, ActivationResult, WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner } from "./workflow_runner.ts";
 import { workflowValidationError } from "./workflow_validation_error.ts";
@@ -41,19 +42,30 @@ export class UnsandboxedWorkflowRunner implements WorkflowRunner {
     const workflow = details.definition.hostExport ??
       (await import(details.definition.moduleUrl) as Record<string, unknown>)[details.definition.exportName];
     const run: RunSlotValue = { importing: false, sandboxed: false, host: details.host };
+    const name = details.definition.name;
+    let interrupted = false;
     return {
       workflow,
-      activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options: ActivateOptions = {}): Promise<ActivationResult<T>> {
-        return runExclusive(async () => {
-          const leave = enterRun(run);
-          try {
-            const results = runWithDeadline(() => jobs.map((job) => handled(job(workflow))), options.deadlockTimeoutMs);
-            await nextMacrotask();
-            return { results, mutations: [] };
-          } finally {
-            leave();
-          }
-        });
+      async activate<T>(jobs: ReadonlyArray<ActivationJob<T>>, options: ActivateOptions = {}): Promise<ActivationResult<T>> {
+        if (interrupted) {
+          throw codedError(Error, {
+            code: "WFS_WORKER_STATE",
+            message: "This workflow instance was interrupted by the deadlock guard and cannot run again",
+            hint: "Create a new instance with runner.createInstance() (the worker replays its history into a fresh one)",
+          });
+        }
+        try {
+          const { value: results } = await runStretch(() => jobs.map((job) => handled(job(workflow))), {
+            timeoutMs: options.deadlockTimeoutMs,
+            run,
+            workflow: name,
+          });
+          if (!drainsMicrotasks) await nextMacrotask();
+          return { results, mutations: [] };
+        } catch (error) {
+          if (DeadlockError.is(error)) interrupted = true;
+          throw error;
+        }
       },
       dispose() {},
     };

@@ -19,6 +19,8 @@ import {
   WorkflowValidationError,
 } from "../mod.ts";
 import { CAPTURED_KEYS } from "../sandbox/per_run_global.ts";
+import { startDeadlockGuard } from "../sandbox/deadlock_guard.ts";
+import { isDeno } from "../loader/runtime.ts";
 import { runtimeNamespaceGlobals } from "./_namespace_globals.ts";
 import { moduleState as hostModuleState } from "./fixtures/isolation/stateful.ts";
 import { counters as hostCounters } from "./fixtures/isolation/shared/counters.ts";
@@ -112,8 +114,9 @@ test("a passed-through folder is shared: the sandbox's evaluations show on the h
   });
   const before = hostCounters.sandboxEvaluations;
   await runner.prepare(definition); // one validation sandbox
-  await runner.createInstance({ definition });
-  await runner.createInstance({ definition });
+  // A run's modules are evaluated before its first activation's jobs (or when its export is read).
+  await (await runner.createInstance({ definition })).activate([]);
+  void (await runner.createInstance({ definition })).workflow;
   assert.equal(hostCounters.sandboxEvaluations, before + 3);
   assert.equal(hostCounters.hostEvaluations, 1);
 });
@@ -278,25 +281,35 @@ test("prepare reports no mutation for a workflow that writes nothing shared", as
   assert.deepEqual(warnings, []);
 });
 
-test("an endless synchronous loop is interrupted with a DeadlockError and the runner keeps working", async () => {
+test("an endless synchronous loop is interrupted with a DeadlockError naming the workflow, and the runner keeps working", async () => {
+  const mechanism = await startDeadlockGuard();
+  assert.equal(mechanism, isDeno ? "vm" : "watchdog");
   const definitions = await runnerDefinitions();
   const runner = new SandboxedWorkflowRunner({ onWarning: () => {} });
   await runner.prepare(definitions.get("spins")!);
   const spinning = await runner.createInstance({ definition: definitions.get("spins")! });
+  const started = Date.now();
   const error = await spinning.activate([(wf) => void (wf as () => Promise<never>)()], { deadlockTimeoutMs: 100 })
     .then(() => undefined, (e) => e);
+  assert.ok(Date.now() - started < 1100, `interrupted within the limit plus one second (${Date.now() - started} ms)`);
   assert.ok(DeadlockError.is(error) && error instanceof DeadlockError);
   assert.equal(error.phase, "synchronous");
   assert.equal(error.timeoutMs, 100);
   assert.equal(error.name, "DeadlockError");
   assert.equal(error.code, "WFS_DEADLOCK");
+  assert.equal(error.workflow, "spins");
+  // The watchdog (Node) reads the interrupted stack first; a vm timeout (Deno) cannot.
+  const file = fileURLToPath(fixture("runner/ordering.ts"));
+  const at = isDeno ? "" : ` at ${file}:26:3`;
+  assert.equal(error.location, isDeno ? undefined : `${file}:26:3`);
   assert.equal(
     error.message,
-    "Potential deadlock: the workflow's synchronous code ran longer than 100 ms and was interrupted. Look for a " +
+    `Potential deadlock: workflow 'spins' ran synchronous code longer than 100 ms and was interrupted${at}. Look for a ` +
       "loop that never yields; move long computations to an activity, or raise deadlockTimeoutMs (debugMode turns " +
       "the guard off) (WFS_DEADLOCK)",
   );
-  assert.equal((error.cause as { code?: string }).code, "ERR_SCRIPT_EXECUTION_TIMEOUT");
+  // The interrupted instance cannot run again: termination skipped its finally blocks.
+  await assert.rejects(spinning.activate([() => 1]), /interrupted by the deadlock guard.*\(WFS_WORKER_STATE\)/);
   await runner.prepare(definitions.get("ordering")!);
   const fine = await runner.createInstance({ definition: definitions.get("ordering")! });
   const { results } = await fine.activate([(wf) => (wf as () => Promise<string[]>)()], { deadlockTimeoutMs: 1000 });

@@ -13,7 +13,7 @@ import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { codedError } from "../sandbox/coded_error.ts";
 import { discoverWorkflows, type WorkflowDefinition } from "../sandbox/workflow_definition.ts";
-import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
+import type { PrepareOptions, WorkflowRunner } from "../sandbox/workflow_runner.ts";
 import { WorkflowValidationError, workflowsModuleError, workflowValidationError } from "../sandbox/workflow_validation_error.ts";
 import { locateInStack } from "../sandbox/workflow_location.ts";
 import { errorLocation, isPackageFile } from "./_error_location.ts";
@@ -42,7 +42,11 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  * [...definitions.keys()];
  * ```
  */
-export async function loadWorkflows(workflowsPath: string | URL, runners: LoadRunners): Promise<Map<string, WorkflowDefinition>> {
+export async function loadWorkflows(
+  workflowsPath: string | URL,
+  runners: LoadRunners,
+  options: PrepareOptions = {},
+): Promise<Map<string, WorkflowDefinition>> {
   const moduleUrl = moduleUrlOf(workflowsPath);
   const shown = displayPath(moduleUrl);
   checkExists(workflowsPath, moduleUrl, shown);
@@ -69,7 +73,7 @@ export async function loadWorkflows(workflowsPath: string | URL, runners: LoadRu
   const definitions = new Map<string, WorkflowDefinition>();
   for (const definition of discovered) {
     try {
-      await (definition.sandboxed ? runners.sandboxed : runners.unsandboxed).prepare(definition);
+      await (definition.sandboxed ? runners.sandboxed : runners.unsandboxed).prepare(definition, options);
     } catch (thrown) {
       if (WorkflowValidationError.is(thrown)) throw thrown;
       const cause = asError(thrown, `Preparing workflow '${definition.name}'`);

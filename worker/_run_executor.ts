@@ -87,7 +87,14 @@ export class RunExecutor {
       kind: options.definition.options.kind,
       log: options.log,
     });
-    const instance = await options.runner.createInstance({ definition: options.definition, host: state });
+    const instance = await options.runner.createInstance({
+      definition: options.definition,
+      host: state,
+      deadlockTimeoutMs: options.deadlockTimeoutMs,
+      // Deterministic mode's seed and import-time clock, from history (docs/determinism.md).
+      randomnessSeed: state.identity.randomnessSeed,
+      now: state.identity.runStartTime,
+    });
     return new RunExecutor(options, state, instance);
   }
 
@@ -168,7 +175,7 @@ export class RunExecutor {
       for (const event of recorded) if (event.type === "MarkerRecorded") state.knownPatches.add(String(event.patchId));
     }
     const jobs = inputs.map((event) => this.#jobFor(event));
-    await this.#instance.activate(jobs, this.#activate);
+    await this.#instance.activate(jobs, { ...this.#activate, now });
     while (state.conditions.size > 0 && !state.closed) {
       const { results } = await this.#instance.activate([() => state.unblockConditions()], this.#activate);
       if (!results[0]) break;
