@@ -15,6 +15,14 @@ export * from "./sandbox/sandbox_restrictions.ts";
 export * from "./sandbox/import_notification_policy.ts";
 export { CALL, GLOBAL_ROOT, NEW, qualifiedName, type RulePath } from "./sandbox/rule_path.ts";
 export { ALLOWED_RULES, RESTRICTED_RULES, type AllowedRule, type RestrictionRule } from "./sandbox/default_rules.ts";
+// Deterministic mode: the policy and the substitution table (docs/determinism.md).
+export * from "./sandbox/determinism_policy.ts";
+export {
+  DETERMINISM_SOURCES,
+  type DeterminismSource,
+  SUBSTITUTION_RULES,
+  type SubstitutionRule,
+} from "./sandbox/deterministic_rules.ts";
 export type { SandboxWarning } from "./sandbox/sandbox_warning.ts";
 // The reference worker (worker/): environment, client, worker, replayer, stores, boundary.
 export * from "./worker/workflow_environment.ts";

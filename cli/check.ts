@@ -149,7 +149,10 @@ async function loadRestrictions(args: CheckArguments, api: Api): Promise<Sandbox
 
 /** What inspecting one file leaves for the replay and the candidates. */
 interface Inspection {
-  readonly report: Omit<FileReport, "ok" | "problems" | "candidates" | "notCandidates" | "runTimeRestrictedCalls" | "mutations">;
+  readonly report: Omit<
+    FileReport,
+    "ok" | "problems" | "candidates" | "notCandidates" | "runTimeRestrictedCalls" | "mutations" | "substitutedValues"
+  >;
   readonly problems: string[];
   readonly warnings: Array<SandboxWarning & { phase: Mutation["phase"] }>;
   readonly importMutations: Mutation[];
@@ -385,8 +388,17 @@ function finish(inspection: Inspection, args: CheckArguments, observed: readonly
     mutations,
     candidates,
     notCandidates: rejected,
+    substitutedValues: dedupe(
+      warnings.filter((w) => w.kind === "substituted-value").map((w) => ({
+        package: w.module ?? "",
+        source: w.source ?? "",
+        location: w.location,
+        message: w.message,
+      })),
+      (s) => `${s.package}\0${s.source}`,
+    ),
     warnings: warnings
-      .filter((w) => w.kind !== "mutation" && w.kind !== "restricted-access")
+      .filter((w) => w.kind !== "mutation" && w.kind !== "restricted-access" && w.kind !== "substituted-value")
       .map((w) => ({ kind: w.kind, message: w.message, ...(w.location ? { location: w.location } : {}) })),
   };
 }

@@ -10,6 +10,8 @@ Load each workflow file as the worker would (the validation sandbox) and report:
   - its module graph: sandboxed modules (fresh in every run) and passed-through modules (the host's);
   - each sandboxed module's measured per-run instantiation cost;
   - restricted calls executed at import time, with file:line (caught ones too);
+  - packages given deterministic values instead of the clock, randomness, the time zone and
+    locale or the environment (deterministic mode, docs/determinism.md), once each;
   - static imports of modules the restrictions declare invalid (invalidModules);
   - the mutation report: writes to objects every run shares;
   - pass-through candidates: modules costing at least --threshold whose exported objects are

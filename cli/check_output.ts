@@ -71,6 +71,8 @@ function fileSection(
     lines.push(`  restricted calls during replayed runs: ${file.runTimeRestrictedCalls.length}`);
     for (const c of file.runTimeRestrictedCalls) lines.push(`    ${c.location ? show(c.location) : "(location unknown)"}  ${c.rule}`);
   }
+  lines.push(`  packages given deterministic values (docs/determinism.md): ${file.substitutedValues.length || "none"}`);
+  for (const s of file.substitutedValues) lines.push(`    ${s.message}`);
   lines.push(`  static imports of invalid modules: ${file.invalidImports.length || "none"}`);
   for (const i of file.invalidImports) lines.push(`    ${show(i.location)}  '${i.specifier}' (invalidModules: ${i.module})`);
   lines.push(`  mutation report: ${file.mutations.length ? `${file.mutations.length} write(s) to shared objects` : "no write to a shared object"}`);

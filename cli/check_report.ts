@@ -24,6 +24,18 @@ export interface RestrictedCall {
   readonly message: string;
 }
 
+/**
+ * A package that received deterministic values instead of the host's (deterministic mode,
+ * docs/determinism.md): one entry per package and source.
+ */
+export interface SubstitutedValue {
+  readonly package: string;
+  readonly source: string;
+  /** `file:line:col` of the first read, when the sandbox located it. */
+  readonly location: string | undefined;
+  readonly message: string;
+}
+
 /** A write to an object every run shares. */
 export interface Mutation {
   readonly module: string;
@@ -51,6 +63,8 @@ export interface FileReport {
   readonly modules: { readonly sandboxed: readonly ModuleCostEntry[]; readonly passedThrough: readonly PassedThroughModule[] };
   readonly importTimeRestrictedCalls: readonly RestrictedCall[];
   readonly runTimeRestrictedCalls: readonly RestrictedCall[];
+  /** Packages that received deterministic values (clock, random, locale, environment), once each. */
+  readonly substitutedValues: readonly SubstitutedValue[];
   readonly invalidImports: readonly InvalidImport[];
   readonly mutations: readonly Mutation[];
   readonly candidates: readonly PassthroughCandidate[];

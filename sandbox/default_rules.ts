@@ -190,6 +190,8 @@ const USE_UUID = "Use workflow.uuid4() instead";
 const USE_SLEEP = "Use workflow.sleep() instead";
 const IN_ACTIVITY = "Do this in an activity";
 const AS_INPUT = "Pass the value as workflow input, or read it in an activity";
+const ENV_FIX = "Declare it in the worker's determinism option (determinism: { environment: { NAME: 'value' } }, a " +
+  "constant for every run), or pass the value as workflow input";
 const THROW = "Throw an error to fail the workflow instead";
 const SYNC = "Use the Sync variant, or do this in an activity";
 const ABSOLUTE = "Pass an absolute path (from workflow input) instead";
@@ -234,7 +236,7 @@ function wholeModules(
 function processRows(root: RulePath): RestrictionRule[] {
   const at = (...members: string[]) => [...root, ...members];
   return [
-    row(at("env"), "use", "run-only", ENV, AS_INPUT),
+    row(at("env"), "use", "run-only", ENV, ENV_FIX),
     row(at("hrtime"), "use", "run-only", CLOCK, USE_NOW),
     row(at("uptime", CALL), "call", "run-only", CLOCK, USE_NOW),
     row(at("memoryUsage"), "use", "run-only", MACHINE, IN_ACTIVITY),
@@ -297,8 +299,16 @@ const LOCAL_DATE_METHODS: Readonly<Record<string, string>> = {
   toTimeString: "Use toISOString() instead",
 };
 
-/** Intl constructors that fall back to the host's default locale; those callable without `new` too. */
-const INTL_CONSTRUCTORS = [
+/**
+ * Intl constructors that fall back to the host's default locale.
+ *
+ * @example
+ * ```ts
+ * import { INTL_CONSTRUCTORS } from "./default_rules.ts";
+ * INTL_CONSTRUCTORS.includes("DateTimeFormat"); // true
+ * ```
+ */
+export const INTL_CONSTRUCTORS: readonly string[] = [
   "Collator",
   "DateTimeFormat",
   "DisplayNames",
@@ -309,6 +319,7 @@ const INTL_CONSTRUCTORS = [
   "RelativeTimeFormat",
   "Segmenter",
 ];
+/** The Intl constructors that may also be called without `new`. */
 const INTL_CALLABLE = ["Collator", "DateTimeFormat", "NumberFormat"];
 
 /** zlib functions and streams that compress on the thread pool; their Sync variants stay allowed. */

@@ -45,6 +45,12 @@ export interface ModuleRecord {
    * that cannot is given data properties for its fixed exports (loader/esbuild_helpers.ts).
    */
   cyclic: boolean;
+  /**
+   * The runner's answer to "which package's deterministic values does this module get" (opaque to
+   * the graph: sandbox/restriction_layer.ts), valid while `packageEpoch` is the layer's epoch.
+   */
+  packageProfile: unknown;
+  packageEpoch: number;
 }
 
 /** A module's file as read, before it is compiled (a JSON module is not). */
@@ -315,6 +321,8 @@ export class ModuleGraph {
       functor: undefined,
       targets: new Map(),
       cyclic: true,
+      packageProfile: null,
+      packageEpoch: -1,
     };
     this.records.set(file.url, record);
     return record;

@@ -257,7 +257,26 @@ interface RunRecord {
 // its argument lets a subclass add private fields to any object): a getter of the shared layer finds
 // it from `this` in a few ns, workflow code cannot see, delete or forge it, and stamping measured
 // 4 ns where a WeakMap.set per run measured 100 to 130 ns.
-class Stamp {
+/**
+ * The base of a private-field stamp: a subclass's private fields land on the object passed in
+ * (`class MyStamp extends Stamp { #state }`), so any object can carry hidden per-run state that
+ * workflow code cannot see, delete or forge (restriction_layer.ts stamps its run state the same way).
+ *
+ * @example
+ * ```ts
+ * import { Stamp } from "./per_run_global.ts";
+ * class Tag extends Stamp {
+ *   #tag = "mine";
+ *   static of(value: object): string | undefined {
+ *     return #tag in value ? (value as Tag).#tag : undefined;
+ *   }
+ * }
+ * const target = {};
+ * new Tag(target);
+ * Tag.of(target); // "mine"
+ * ```
+ */
+export class Stamp {
   constructor(target: object) {
     return target;
   }
@@ -601,6 +620,109 @@ function createStrictScope(global: Record<PropertyKey, unknown>): object {
       return reflectSet(target, key, value);
     },
   });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A package's view of the run's global object.
+
+/** What a package's modules see in one run: its own global view, constants and scopes. */
+export interface PackageGlobalOptions {
+  /** ECMAScript globals the package sees instead of the run's (`Date`, `Math`, `Intl`). */
+  readonly constants: Readonly<Record<string, unknown>>;
+  /** Other globals the package sees instead of the run's (`crypto`, `process`), made on first read. */
+  readonly lazy: Readonly<Record<string, () => unknown>>;
+}
+
+const reflectDeleteProperty = Reflect.deleteProperty;
+const SELF_NAMES: ReadonlySet<PropertyKey> = new Set([...SELF_KEYS, "globalThis"]);
+
+/**
+ * The global object of a package's modules in one run (deterministic mode, docs/determinism.md):
+ * a view of the run's global object where `constants` and `lazy` answer their names, and
+ * `globalThis`, `global` and `self` the view itself (lodash's `root.Date` is the package's `Date`).
+ * Every other read, and every write, goes to the run's global object, so the run has one global
+ * state. The package's functors receive `constants` in place of the run's, and the view as
+ * `globalThis`.
+ *
+ * @example
+ * ```ts
+ * import { createPackageGlobal, createPerRunGlobal } from "./per_run_global.ts";
+ * const run = createPerRunGlobal({});
+ * const fixed = Object.assign(Object.create(Math), { random: () => 0.5 });
+ * const pkg = createPackageGlobal(run, { constants: { Math: fixed }, lazy: {} });
+ * (pkg.global.Math as Math).random(); // 0.5
+ * pkg.global.JSON === run.global.JSON; // true
+ * ```
+ */
+export function createPackageGlobal(run: PerRunGlobal, options: PackageGlobalOptions): PerRunGlobal {
+  const global = run.global;
+  const values = new Map<PropertyKey, unknown>();
+  const lazy = new Map<PropertyKey, () => unknown>();
+  for (const name in options.constants) values.set(name, options.constants[name]);
+  for (const name in options.lazy) lazy.set(name, options.lazy[name]);
+  const own = (key: PropertyKey): boolean => values.has(key) || lazy.has(key);
+  const read = (key: PropertyKey): unknown => {
+    if (values.has(key)) return values.get(key);
+    const value = lazy.get(key)!();
+    values.set(key, value);
+    lazy.delete(key);
+    return value;
+  };
+  // A write to a name the package sees its own value of goes to the run, and from then on the
+  // package reads the run's, as every module does.
+  const forget = (key: PropertyKey) => {
+    values.delete(key);
+    lazy.delete(key);
+  };
+  // The target only mirrors what Proxy invariants need (a non-configurable property defined
+  // through the view); everything else is answered from the run's global object.
+  const target = {};
+  const view: Record<PropertyKey, unknown> = new Proxy(target, {
+    get(_target, key) {
+      if (own(key)) return read(key);
+      if (SELF_NAMES.has(key) && !hasOwn(global, key)) return view;
+      return reflectGet(global, key, global);
+    },
+    set(_target, key, value) {
+      forget(key);
+      return reflectSet(global, key, value, global);
+    },
+    has(_target, key) {
+      return own(key) || key in global;
+    },
+    deleteProperty(_target, key) {
+      forget(key);
+      return reflectDeleteProperty(global, key);
+    },
+    defineProperty(mirror, key, descriptor) {
+      forget(key);
+      if (!defineProperty(global, key, descriptor)) return false;
+      const defined = getOwnPropertyDescriptor(global, key);
+      if (defined !== undefined && !defined.configurable) defineProperty(mirror, key, defined);
+      return true;
+    },
+    getOwnPropertyDescriptor(mirror, key) {
+      if (hasOwn(mirror, key)) return getOwnPropertyDescriptor(mirror, key);
+      if (own(key)) return { value: read(key), writable: true, enumerable: false, configurable: true };
+      const descriptor = getOwnPropertyDescriptor(global, key);
+      return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+    },
+    ownKeys(mirror) {
+      const keys = new Set<PropertyKey>(ownKeys(global));
+      for (const key of ownKeys(mirror)) keys.add(key);
+      return [...keys] as (string | symbol)[];
+    },
+    getPrototypeOf: () => getPrototypeOf(global),
+    setPrototypeOf: () => false,
+    preventExtensions: () => false,
+  });
+  const constants = run.constants.slice();
+  constants[GLOBAL_THIS_INDEX] = view;
+  for (const name in options.constants) {
+    const index = CONSTANT_INDEX.get(name);
+    if (index !== undefined) constants[index] = options.constants[name];
+  }
+  return new RunGlobals(view, constants);
 }
 
 /** Whether a key exists on the host global (used by tests and the escape catalog). */

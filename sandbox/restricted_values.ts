@@ -24,6 +24,11 @@
  * when `isRuntime` matches it and the run is not inside `sandboxUnrestricted()`. Every hit is reported,
  * even when the caller catches the error.
  *
+ * Substitutes (deterministic mode, docs/determinism.md): a run's restrictions may carry
+ * {@link Substitutes}, values that replace the host's at given paths (`Math.random`, `process.env`,
+ * `node:crypto`'s `randomBytes`). A member with a substitute is neither checked nor restricted: it is
+ * the substitute's value, made once per run (`Substitute.make`), in views, copies and properties alike.
+ *
  * Known limits: a class's `prototype` must be the real one (a Proxy invariant), so
  * `Date.prototype.getHours.call(date)` and host-made dates (`new Date()` in a passthrough module)
  * skip the warnings of the run's dates; subclass instances do too.
@@ -85,6 +90,57 @@ export interface RestrictionHit {
 }
 
 /**
+ * What a {@link Substitute} may ask of the run's restrictions while it makes its value.
+ *
+ * @example
+ * ```ts
+ * import type { SubstituteHelpers } from "./restricted_values.ts";
+ * const readEnv = (helpers: SubstituteHelpers, name: string) => helpers.enforce(["process", "env", name]);
+ * ```
+ */
+export interface SubstituteHelpers {
+  /** The run's restricted form of `value` at `path` (a view, a copy, or `value` itself). */
+  restrict(path: RulePath, value: unknown): unknown;
+  /** Checks a read of `path` as the rules say (throws or reports), as if no substitute existed. */
+  enforce(path: RulePath): void;
+}
+
+/**
+ * A value that replaces the host's at a path, made for one run's restrictions.
+ *
+ * @example
+ * ```ts
+ * import type { Substitute } from "./restricted_values.ts";
+ * const zero: Substitute = { make: () => () => 0 }; // a Math.random that always answers 0
+ * ```
+ */
+export interface Substitute {
+  /** Makes the value; `raw` is the host's value at the path. Called once per run's restrictions. */
+  make(ctx: RestrictionContext, raw: unknown, helpers: SubstituteHelpers): unknown;
+}
+
+/**
+ * The substitutes of a run's restrictions, by path. Plans are computed once per process for each
+ * pair of a root matcher and a `Substitutes` object, so reuse the object.
+ *
+ * @example
+ * ```ts
+ * import type { Substitute, Substitutes } from "./restricted_values.ts";
+ * const random: Substitute = { make: () => () => 0.5 };
+ * const substitutes: Substitutes = {
+ *   at: (path) => (path.join(".") === "globalThis.Math.random" ? random : undefined),
+ *   below: (path) => "globalThis.Math.random".startsWith(path.join(".")),
+ * };
+ * ```
+ */
+export interface Substitutes {
+  /** The substitute at exactly `path`. */
+  at(path: RulePath): Substitute | undefined;
+  /** Whether a substitute exists at `path` or below it. */
+  below(path: RulePath): boolean;
+}
+
+/**
  * What the sandbox core passes for one run.
  *
  * @example
@@ -134,6 +190,8 @@ interface MemberPlan {
   readonly check: Check | undefined;
   /** The member's value is restricted below. */
   readonly child: ValuePlan | undefined;
+  /** The member is replaced by this substitute's value (no check, no child). */
+  readonly substitute?: Substitute;
 }
 
 interface FormPlan {
@@ -163,7 +221,9 @@ interface ObjectTemplate {
 
 interface RestrictedMember {
   readonly key: string;
-  readonly child: ValuePlan;
+  /** The plan of the member's value, or `undefined` for a substitute. */
+  readonly child: ValuePlan | undefined;
+  readonly substitute: Substitute | undefined;
   readonly rawValue: unknown;
 }
 
@@ -219,13 +279,15 @@ interface PlanNode {
   empty?: ValuePlan;
 }
 
-/** The plans of one root matcher (per process). */
+/** The plans of one root matcher and its substitutes (per process). */
 class Plans {
   readonly root: SandboxMatcher;
+  readonly substitutes: Substitutes | undefined;
   readonly #tree: PlanNode = { children: new Map() };
 
-  constructor(root: SandboxMatcher) {
+  constructor(root: SandboxMatcher, substitutes: Substitutes | undefined) {
     this.root = root;
+    this.substitutes = substitutes;
   }
 
   #node(path: RulePath): PlanNode {
@@ -243,7 +305,8 @@ class Plans {
     const node = this.#node(path);
     if (node.plan === undefined) {
       const matcher = this.root.childMatcher(...path);
-      node.plan = matcher === undefined || restrictsNothing(matcher) ? null : new ValuePlan(this, path, matcher);
+      const inert = matcher === undefined || restrictsNothing(matcher);
+      node.plan = inert && !this.substitutes?.below(path) ? null : new ValuePlan(this, path, inert ? undefined : matcher);
     }
     return node.plan ?? undefined;
   }
@@ -258,10 +321,17 @@ class Plans {
 }
 
 const PLANS = new WeakMap<SandboxMatcher, Plans>();
+const SUBSTITUTED_PLANS = new WeakMap<Substitutes, WeakMap<SandboxMatcher, Plans>>();
 
-function plansFor(root: SandboxMatcher): Plans {
-  let plans = PLANS.get(root);
-  if (plans === undefined) PLANS.set(root, plans = new Plans(root));
+function plansFor(root: SandboxMatcher, substitutes: Substitutes | undefined): Plans {
+  let byRoot = PLANS;
+  if (substitutes !== undefined) {
+    let known = SUBSTITUTED_PLANS.get(substitutes);
+    if (known === undefined) SUBSTITUTED_PLANS.set(substitutes, known = new WeakMap());
+    byRoot = known;
+  }
+  let plans = byRoot.get(root);
+  if (plans === undefined) byRoot.set(root, plans = new Plans(root, substitutes));
   return plans;
 }
 
@@ -284,7 +354,7 @@ class ValuePlan {
     this.#plans = plans;
     this.path = path;
     this.name = qualifiedName(path);
-    this.#restricted = matcher !== undefined;
+    this.#restricted = matcher !== undefined || plans.substitutes?.below(path) === true;
     this.lazy = matcher !== undefined && isWildcard(matcher);
   }
 
@@ -304,6 +374,8 @@ class ValuePlan {
       return { name: this.name, check: undefined, child: this };
     }
     const path = [...this.path, key];
+    const substitute = this.#plans.substitutes?.at(path);
+    if (substitute !== undefined) return { name: qualifiedName(path), check: undefined, child: undefined, substitute };
     const check = toCheck(this.#plans.root, path);
     const child = this.#plans.value(path);
     return check === undefined && child === undefined ? RAW_MEMBER : { name: qualifiedName(path), check, child };
@@ -348,10 +420,10 @@ class ValuePlan {
       const member = typeof key === "string" ? this.member(key) : RAW_MEMBER;
       // A getter, or a member whose read is checked, needs an accessor: check on read instead.
       if (!("value" in descriptor) || member.check !== undefined) return { view: true, entries: {}, restricted: [] };
-      if (member.child === undefined) entries.push([key, descriptor.value]);
+      if (member.child === undefined && member.substitute === undefined) entries.push([key, descriptor.value]);
       else {
         entries.push([key, undefined]); // keeps the key order; assigned per run
-        restricted.push({ key: key as string, child: member.child, rawValue: descriptor.value });
+        restricted.push({ key: key as string, child: member.child, substitute: member.substitute, rawValue: descriptor.value });
       }
     }
     const template = objectFromEntries(entries);
@@ -420,6 +492,9 @@ function boundToHost(method: Function, host: object): Function {
 
 interface RunState {
   readonly ctx: RestrictionContext;
+  readonly plans: Plans;
+  /** Substitutes' values, made on first use. */
+  substituted: Map<Substitute, unknown> | undefined;
   /** Restricted value of each raw value and plan: `Math.random === Math.random` within a run. */
   readonly memo: Map<object, MemoEntry>;
   /** The raw object behind each copy and view, so host methods get a valid `this`. */
@@ -535,6 +610,24 @@ function isObjectLike(value: unknown): value is object {
   return (typeof value === "object" && value !== null) || typeof value === "function";
 }
 
+/** The run's value of a substitute, made once per run's restrictions. */
+function substituteValue(state: RunState, substitute: Substitute, raw: unknown): unknown {
+  const made = state.substituted ??= new Map();
+  if (made.has(substitute)) return made.get(substitute);
+  const value = substitute.make(state.ctx, raw, {
+    restrict: (path, value) => {
+      const plan = state.plans.value(path);
+      return plan === undefined ? value : restrictWith(state, plan, value);
+    },
+    enforce: (path) => {
+      const member = state.plans.valueOrEmpty(path.slice(0, -1)).member(path[path.length - 1]);
+      if (member.check !== undefined) enforce(state.ctx, member.name, member.check);
+    },
+  });
+  made.set(substitute, value);
+  return value;
+}
+
 function restrictWith(state: RunState, plan: ValuePlan, value: unknown): unknown {
   if (!isObjectLike(value)) return value;
   const first = state.memo.get(value);
@@ -582,6 +675,9 @@ class Traps implements ProxyHandler<object> {
     if (typeof key === "symbol") return this.#raw(target, key);
     const member = this.plan.member(key);
     if (member === RAW_MEMBER) return this.#raw(target, key);
+    if (member.substitute !== undefined && !isFixed(target, key)) {
+      return substituteValue(this.state, member.substitute, reflectGet(target, key, target));
+    }
     if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
     const value = reflectGet(target, key, target);
     if (member.child === undefined || isFixed(target, key)) return value;
@@ -614,6 +710,10 @@ class Traps implements ProxyHandler<object> {
     const descriptor = reflectGetOwnPropertyDescriptor(target, key);
     if (descriptor === undefined || typeof key === "symbol") return descriptor;
     const member = this.plan.member(key);
+    if (member.substitute !== undefined && descriptor.configurable) {
+      if (!("value" in descriptor)) return { ...descriptor, get: () => this.get(target, key), set: undefined };
+      return { ...descriptor, value: substituteValue(this.state, member.substitute, descriptor.value) };
+    }
     if (member.check !== undefined) {
       // Describing a member is not reading it: esbuild's __toESM describes every key of a module to
       // copy its `enumerable` (`import process from "node:process"`). A configurable member is
@@ -690,7 +790,9 @@ function restrictedCopy(state: RunState, template: ObjectTemplate): object {
   // A spread of a template is the fastest copy V8 makes; adding or redefining keys of a large copy
   // afterwards costs ten times more (measured), so restricted members only replace placeholders.
   const copy: Record<PropertyKey, unknown> = { ...template.entries };
-  for (const { key, child, rawValue } of template.restricted) copy[key] = restrictWith(state, child, rawValue);
+  for (const { key, child, substitute, rawValue } of template.restricted) {
+    copy[key] = substitute !== undefined ? substituteValue(state, substitute, rawValue) : restrictWith(state, child!, rawValue);
+  }
   return copy;
 }
 
@@ -717,10 +819,15 @@ export class RunRestrictions {
   readonly #plans: Plans;
   readonly #state: RunState;
 
-  constructor(root: SandboxMatcher, ctx: RestrictionContext) {
+  /**
+   * `root` holds the rules; `substitutes`, when given, the values that replace the host's
+   * (deterministic mode): one object per set of substitutions, reused, since plans are computed per
+   * pair.
+   */
+  constructor(root: SandboxMatcher, ctx: RestrictionContext, substitutes?: Substitutes) {
     this.ctx = ctx;
-    this.#plans = plansFor(root);
-    this.#state = { ctx, memo: new Map(), rawOf: new Map() };
+    this.#plans = plansFor(root, substitutes);
+    this.#state = { ctx, plans: this.#plans, substituted: undefined, memo: new Map(), rawOf: new Map() };
   }
 
   /**
@@ -789,6 +896,19 @@ export class RunRestrictions {
     const member = this.#plans.valueOrEmpty(path.slice(0, -1)).member(path[path.length - 1]);
     if (member === RAW_MEMBER) return descriptor;
     const state = this.#state;
+    const { substitute } = member;
+    if (substitute !== undefined) {
+      if ("value" in descriptor) return { ...descriptor, value: substituteValue(state, substitute, descriptor.value) };
+      let written: { value: unknown } | undefined;
+      return {
+        get: () => written !== undefined ? written.value : substituteValue(state, substitute, descriptor.get?.call(owner)),
+        set: (value: unknown) => {
+          written = { value };
+        },
+        enumerable: descriptor.enumerable,
+        configurable: true,
+      };
+    }
     const { ctx } = state;
     const { check, child } = member;
     const restrict = (value: unknown) => (child === undefined ? value : restrictWith(state, child, value));

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { frozenSet } from "./_frozen_collections.ts";
 import { codedError } from "./coded_error.ts";
 import { ALLOWED_RULES, matcherFromRules, RESTRICTED_RULES } from "./default_rules.ts";
+import { type DeterminismOptions, DeterminismPolicy } from "./determinism_policy.ts";
 import {
   isImportNotificationPolicy,
   SandboxImportNotificationPolicy,
@@ -52,6 +53,12 @@ export interface SandboxRestrictionsOptions {
    * @default {false}
    */
   readonly passthroughAllModules?: boolean;
+  /**
+   * Which code gets deterministic values instead of refusals (the clock, randomness, time zone
+   * and locale), and the environment constants (docs/determinism.md).
+   * @default {DeterminismPolicy.default} (strict for the workflow's package, deterministic for others)
+   */
+  readonly determinism?: DeterminismPolicy;
 }
 
 const matcher = z.custom<SandboxMatcher>((value) => value instanceof SandboxMatcher, {
@@ -69,6 +76,9 @@ const OPTIONS = z.object({
     message: "expected SandboxImportNotificationPolicy flags combined with '|'",
   }).optional(),
   passthroughAllModules: z.boolean().optional(),
+  determinism: z.custom<DeterminismPolicy>((value) => value instanceof DeterminismPolicy, {
+    message: "expected a DeterminismPolicy (DeterminismPolicy.default.with({ ... }))",
+  }).optional(),
 }).strict();
 
 /** The `TypeError` of invalid options: the first zod issue as a sentence naming the option. */
@@ -135,6 +145,8 @@ export class SandboxRestrictions {
   readonly importNotificationPolicy: SandboxImportNotificationPolicy;
   /** Whether every module is taken from the host. */
   readonly passthroughAllModules: boolean;
+  /** Which code gets deterministic values, and the environment constants. */
+  readonly determinism: DeterminismPolicy;
 
   /**
    * The least the sandbox works with: this package. A per-run copy of `workflow-sandbox` would have its
@@ -225,6 +237,7 @@ export class SandboxRestrictions {
     this.importNotificationPolicy = options.importNotificationPolicy ??
       SandboxImportNotificationPolicy.WARN_ON_DYNAMIC_IMPORT;
     this.passthroughAllModules = options.passthroughAllModules ?? false;
+    this.determinism = options.determinism ?? DeterminismPolicy.default;
     Object.freeze(this);
   }
 
@@ -247,8 +260,25 @@ export class SandboxRestrictions {
       invalidModuleMembers: this.invalidModuleMembers,
       importNotificationPolicy: this.importNotificationPolicy,
       passthroughAllModules: this.passthroughAllModules,
+      determinism: this.determinism,
       ...fields,
     });
+  }
+
+  /**
+   * A copy whose determinism policy has some options replaced (docs/determinism.md).
+   *
+   * @example
+   * ```ts
+   * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+   * // strict for all code, as before deterministic mode existed
+   * SandboxRestrictions.default.withDeterminism({ otherPackages: "strict" });
+   * // a constant of process.env, and another time zone for deterministic packages
+   * SandboxRestrictions.default.withDeterminism({ environment: { REGION: "eu" }, timeZone: "Europe/Paris" });
+   * ```
+   */
+  withDeterminism(options: DeterminismOptions): SandboxRestrictions {
+    return this.with({ determinism: this.determinism.with(options) });
   }
 
   /**

@@ -13,6 +13,7 @@ import { resolveImport, resolveImportSync } from "./module_resolver.ts";
 import { createPerRunGlobal, type GlobalOverrides, type PerRunGlobal, type SharedGlobals } from "./per_run_global.ts";
 import type { RunSlotValue } from "./current_run.ts";
 import { apply, create, defineProperty, freeze, hasOwn } from "./host_intrinsics.ts";
+import { VALIDATION_SEED, VALIDATION_TIME } from "./determinism_policy.ts";
 
 /** A passed-through module as one run will see it (restrictions may replace members). */
 export type HostModuleFilter = (url: string, value: unknown, view: "esm" | "cjs") => unknown;
@@ -32,6 +33,28 @@ export interface ModuleEvent {
   readonly stage: "reached" | "instantiated";
 }
 
+/** What a package's modules see in one run (deterministic mode): its global view and module filter. */
+export interface PackageWorld {
+  /** The package's view of the run's global object, its constants and scopes. */
+  readonly globals: PerRunGlobal;
+  /**
+   * How the package's modules see passed-through modules: its own view of the modules it has
+   * substitutes in (`node:crypto`, `node:process`), the run's filter (`next`) for the others.
+   */
+  readonly filter: (url: string, value: unknown, view: "esm" | "cjs", next: HostModuleFilter | undefined) => unknown;
+}
+
+/**
+ * How a run gives the modules of some packages their own deterministic values
+ * (sandbox/restriction_layer.ts, docs/determinism.md).
+ */
+export interface RunPackages {
+  /** The package profile of a module, or `null` when it sees the run's own globals. */
+  profileOf(record: ModuleRecord): object | null;
+  /** Makes what a profile's modules see in `run` (once per run and profile). */
+  world(profile: object, run: SandboxRun): PackageWorld;
+}
+
 /** Options of {@link SandboxRun}. */
 export interface SandboxRunOptions {
   readonly graph: ModuleGraph;
@@ -49,6 +72,12 @@ export interface SandboxRunOptions {
   readonly workflowName?: string;
   /** Called for every module the run reaches (restrictions, import notifications). */
   readonly onModule?: (event: ModuleEvent) => void;
+  /** Modules of packages that get their own deterministic values. */
+  readonly packages?: RunPackages;
+  /** The workflow clock while the modules are imported (ms since the epoch). */
+  readonly workflowTime?: number;
+  /** The run's seed, from which each package's stream is derived. */
+  readonly randomnessSeed?: string;
 }
 
 /** The `module` object a CommonJS body receives: the fields of Node's `Module` that code reads. */
@@ -60,6 +89,8 @@ interface ModuleObject {
   loaded: boolean;
   readonly children: ModuleObject[];
   readonly paths: string[];
+  /** Node's `module.require(id)`: the module's own `require` (lodash reads `util.types` through it). */
+  require?: (specifier: string) => unknown;
 }
 
 interface Instance {
@@ -100,6 +131,13 @@ export class SandboxRun implements RunSlotValue {
   unrestrictedDepth = 0;
   readonly workflowName: string;
   readonly globals: PerRunGlobal;
+  /**
+   * The workflow clock in ms: the time of the current activation, given by the engine, read by the
+   * deterministic values of packages (docs/determinism.md).
+   */
+  workflowTime: number;
+  /** The run's seed, given by the engine: each package's stream is derived from it and its name. */
+  readonly randomnessSeed: string;
   readonly #graph: ModuleGraph;
   readonly #instances = new Map<string, Instance>();
   // Made on first use, as the two sets below: most runs have no CommonJS module and no import().
@@ -110,13 +148,18 @@ export class SandboxRun implements RunSlotValue {
   #reached: Set<string> | undefined;
   #instantiatedUrls: Set<string> | undefined;
   #args: unknown[] | undefined;
+  readonly #packages: RunPackages | undefined;
+  #worlds: Map<object, { readonly world: PackageWorld; args: unknown[] | undefined }> | undefined;
 
   constructor(options: SandboxRunOptions) {
     this.#graph = options.graph;
     this.host = options.host;
     this.#filter = options.hostModuleFilter;
     this.#onModule = options.onModule;
+    this.#packages = options.packages;
     this.workflowName = options.workflowName ?? "";
+    this.workflowTime = options.workflowTime ?? VALIDATION_TIME;
+    this.randomnessSeed = options.randomnessSeed ?? VALIDATION_SEED;
     this.globals = createPerRunGlobal(options.overrides ?? {}, options.shared);
     options.attach?.(this.globals.global);
   }
@@ -153,20 +196,41 @@ export class SandboxRun implements RunSlotValue {
    * one loaded from disk settle at the same point of the workflow's execution.
    */
   async settlePendingImports(): Promise<void> {
+    (await this.loadPendingImports())();
+  }
+
+  /**
+   * Loads the dynamic imports requested so far (resolution and compilation, asynchronous) and
+   * returns the synchronous step that instantiates them (their top-level code runs there) and
+   * settles their promises, in request order: the deadlock guard runs that step as a guarded
+   * stretch.
+   */
+  async loadPendingImports(): Promise<() => void> {
     const batch = this.#pending?.splice(0) ?? [];
-    const outcomes: Outcome[] = [];
+    const steps: (() => unknown)[] = [];
     for (const request of batch) {
       try {
-        outcomes.push({ ok: true, value: await this.#loadDynamic(request) });
+        steps.push(await this.#loadDynamic(request));
       } catch (error) {
-        outcomes.push({ ok: false, error });
+        steps.push(() => {
+          throw error;
+        });
       }
     }
-    batch.forEach((request, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) request.resolve(outcome.value);
-      else request.reject(outcome.error);
-    });
+    return () => {
+      const outcomes: Outcome[] = steps.map((step) => {
+        try {
+          return { ok: true, value: step() };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      batch.forEach((request, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) request.resolve(outcome.value);
+        else request.reject(outcome.error);
+      });
+    };
   }
 
   #instantiate(record: ModuleRecord): Instance {
@@ -207,10 +271,16 @@ export class SandboxRun implements RunSlotValue {
     const meta = record.compiled!.meta;
     const esm = record.kind === "esm";
     const require = this.#requireFor(record);
-    // One argument array per run (FUNCTOR_PARAMS after the globals): `apply` copies it before the
-    // body runs, so a nested instantiation may rewrite it.
-    const args = this.#args ??= this.globals.constants.concat(PARAM_SLOTS);
-    let at = this.globals.constants.length;
+    if (cjs) module.require = require;
+    // One argument array per run (FUNCTOR_PARAMS after the globals), and one per package that
+    // gets its own values: `apply` copies it before the body runs, so a nested instantiation may
+    // rewrite it.
+    const world = this.#packages === undefined ? undefined : this.#worldOf(record);
+    const globals = world === undefined ? this.globals : world.world.globals;
+    const args = world === undefined
+      ? this.#args ??= this.globals.constants.concat(PARAM_SLOTS)
+      : world.args ??= globals.constants.concat(PARAM_SLOTS);
+    let at = globals.constants.length;
     args[at++] = meta.usesImportMeta ? this.#importMeta(record) : undefined;
     args[at++] = meta.usesDynamicImport ? (specifier: unknown) => this.#dynamicImport(record, specifier) : undefined;
     args[at++] = functor.helpers;
@@ -222,9 +292,9 @@ export class SandboxRun implements RunSlotValue {
     args[at] = record.dir;
     try {
       if (esm) {
-        apply(functor(this.globals.strictScope), undefined, args);
+        apply(functor(globals.strictScope), undefined, args);
       } else {
-        const body = apply(functor(this.globals.sloppyScope), undefined, args) as ModuleBody;
+        const body = apply(functor(globals.sloppyScope), undefined, args) as ModuleBody;
         body.call(module.exports, module.exports, require, module, record.path, record.dir);
       }
     } catch (error) {
@@ -234,6 +304,16 @@ export class SandboxRun implements RunSlotValue {
     }
     instance.module.loaded = true;
     return instance;
+  }
+
+  /** The world of a module's package in this run, or `undefined` when it sees the run's own globals. */
+  #worldOf(record: ModuleRecord): { readonly world: PackageWorld; args: unknown[] | undefined } | undefined {
+    const profile = this.#packages!.profileOf(record);
+    if (profile === null) return undefined;
+    const worlds = this.#worlds ??= new Map();
+    let world = worlds.get(profile);
+    if (world === undefined) worlds.set(profile, world = { world: this.#packages!.world(profile, this), args: undefined });
+    return world;
   }
 
   #requireFor(record: ModuleRecord): (specifier: string) => unknown {
@@ -272,9 +352,9 @@ export class SandboxRun implements RunSlotValue {
     if (target.record === undefined) {
       if (esm) {
         const namespace = this.#graph.hostNamespaces.get(url);
-        if (namespace) return this.#hostView(url, namespace, "esm");
+        if (namespace) return this.#hostView(url, namespace, "esm", record);
       }
-      return this.#hostView(url, hostRequire(record)(specifier), esm ? "esm-from-cjs" : "cjs");
+      return this.#hostView(url, hostRequire(record)(specifier), esm ? "esm-from-cjs" : "cjs", record);
     }
     const fresh = this.#onModule !== undefined && !this.#instances.has(url); // only for the module events
     const instance = this.#instantiate(target.record);
@@ -298,13 +378,17 @@ export class SandboxRun implements RunSlotValue {
     this.#onModule({ url, passthrough, first, dynamic, importing: this.importing, stage });
   }
 
-  #hostView(url: string, value: unknown, kind: "esm" | "cjs" | "esm-from-cjs"): unknown {
+  #hostView(url: string, value: unknown, kind: "esm" | "cjs" | "esm-from-cjs", from?: ModuleRecord): unknown {
     const view = kind === "esm"
       ? namespaceView(value as object)
       : kind === "esm-from-cjs"
       ? commonJsView(value)
       : value;
-    return this.#filter ? this.#filter(url, view, kind === "cjs" ? "cjs" : "esm") : view;
+    const as = kind === "cjs" ? "cjs" : "esm";
+    // A package with its own values sees node:crypto and node:process through its own filter.
+    const world = from === undefined || this.#packages === undefined ? undefined : this.#worldOf(from);
+    if (world !== undefined) return world.world.filter(url, view, as, this.#filter);
+    return this.#filter ? this.#filter(url, view, as) : view;
   }
 
   #esmView(record: ModuleRecord, instance: Instance): object {
@@ -347,7 +431,8 @@ export class SandboxRun implements RunSlotValue {
     });
   }
 
-  async #loadDynamic(request: PendingImport): Promise<unknown> {
+  /** Loads a dynamic import; the returned step instantiates it (top-level code) and returns its view. */
+  async #loadDynamic(request: PendingImport): Promise<() => unknown> {
     const { record, specifier } = request;
     let url = record.deps.get(specifier);
     if (url === undefined) {
@@ -358,14 +443,18 @@ export class SandboxRun implements RunSlotValue {
     const passthrough = request.passthrough || this.#graph.isPassthrough(url, record);
     this.#notify(url, passthrough, true);
     if (passthrough) {
-      return this.#hostView(url, await this.#graph.loadHost(url), "esm");
+      const view = this.#hostView(url, await this.#graph.loadHost(url), "esm", record);
+      return () => view;
     }
     await this.#graph.load(url);
     const target = this.#graph.compileSync(url);
-    const fresh = this.#onModule !== undefined && !this.#instances.has(url); // only for the module events
-    const instance = this.#instantiate(target);
-    if (fresh) this.#notify(url, false, true, "instantiated");
-    return this.#esmView(target, instance);
+    const resolved = url;
+    return () => {
+      const fresh = this.#onModule !== undefined && !this.#instances.has(resolved); // only for the module events
+      const instance = this.#instantiate(target);
+      if (fresh) this.#notify(resolved, false, true, "instantiated");
+      return this.#esmView(target, instance);
+    };
   }
 }
 

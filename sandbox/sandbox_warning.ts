@@ -12,7 +12,8 @@ export interface SandboxWarning {
     | "nondeterminism-warning" // a `leafWarning` rule: the call went on
     | "dynamic-import" // a sandboxed module first loaded during an activation
     | "unintentional-passthrough" // a third-party package instantiated per run
-    | "mutation"; // a write to an object every run shares
+    | "mutation" // a write to an object every run shares
+    | "substituted-value"; // a package got a deterministic value (once per package, source and runner)
   /** The workflow type. */
   readonly workflow: string;
   readonly message: string;
@@ -24,6 +25,8 @@ export interface SandboxWarning {
   readonly module?: string;
   readonly property?: string;
   readonly change?: "added" | "changed" | "deleted";
+  /** For substituted values: what was substituted (`clock`, `random`, `locale`, `environment`). */
+  readonly source?: "clock" | "random" | "locale" | "environment";
 }
 
 /**

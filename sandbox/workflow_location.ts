@@ -16,7 +16,8 @@
 export function locateInStack(stack: string | undefined, isWorkflowFile: (path: string) => boolean): string | undefined {
   if (!stack) return undefined;
   for (const line of stack.split("\n")) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    // A path after "(" or "at ", never the tail of a runtime's own frame ("node:internal/...").
+    const match = /(?:\(|\s)((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!match) continue;
     const path = match[1].startsWith("file://") ? decodeURIComponent(new URL(match[1]).pathname) : match[1];
     if (isWorkflowFile(path)) return `${path}:${match[2]}:${match[3]}`;

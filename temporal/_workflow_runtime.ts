@@ -36,7 +36,11 @@ import { freeze } from "../sandbox/host_intrinsics.ts";
 import { ModuleGraph } from "../sandbox/module_graph.ts";
 import { createPassthroughPolicy } from "../sandbox/passthrough_policy.ts";
 import type { GlobalOverrides } from "../sandbox/per_run_global.ts";
-import { createRestrictionLayer, type RunLayer } from "../sandbox/restriction_layer.ts";
+import { createRestrictionLayer, type RestrictionLayer } from "../sandbox/restriction_layer.ts";
+import { SandboxImportNotificationPolicy } from "../sandbox/import_notification_policy.ts";
+import { SandboxMatcher } from "../sandbox/sandbox_matcher.ts";
+import { SandboxRestrictions } from "../sandbox/sandbox_restrictions.ts";
+import type { DeterminismSource } from "../sandbox/deterministic_rules.ts";
 import { SandboxRun } from "../sandbox/sandbox_run.ts";
 import { deduplicated, logWarning, type SandboxWarning } from "../sandbox/sandbox_warning.ts";
 import { sdkVersion, workerRoot } from "./_host_sdk.ts";
@@ -89,6 +93,17 @@ interface RuntimeUrls {
 
 const CONVERTER_ALIASES = ["__temporal_custom_payload_converter", "__temporal_custom_failure_converter"];
 
+/** The layer of a worker given no restrictions: no rule, no import notification, the environment constants. */
+const ENVIRONMENT_ONLY = new SandboxRestrictions({
+  passthroughModules: ["workflow-sandbox"],
+  invalidModules: SandboxMatcher.none,
+  invalidModuleMembers: SandboxMatcher.none,
+  importNotificationPolicy: SandboxImportNotificationPolicy.SILENT,
+});
+
+/** What the adapter substitutes: the environment only; Date, Math.random and the timers are the SDK's. */
+const ENVIRONMENT: ReadonlySet<DeterminismSource> = new Set(["environment"]);
+
 /**
  * One worker's runtime. Created by {@link WorkflowRuntime.prepare}; the creator drives it.
  *
@@ -117,7 +132,7 @@ export class WorkflowRuntime {
   readonly #runtimeGraph: ModuleGraph;
   readonly #graph: ModuleGraph;
   readonly #overrides: GlobalOverrides;
-  readonly #layer: { createRun(): RunLayer } | undefined;
+  readonly #layer: RestrictionLayer;
   readonly #globalDestructors: Array<() => void>;
 
   private constructor(init: {
@@ -127,7 +142,7 @@ export class WorkflowRuntime {
     api: WorkerInterface;
     shared: ReadonlySet<string>;
     overrides: GlobalOverrides;
-    layer: { createRun(): RunLayer } | undefined;
+    layer: RestrictionLayer;
     globalDestructors: Array<() => void>;
     hash: string;
     hasCustomConverters: boolean;
@@ -319,14 +334,18 @@ export class WorkflowRuntime {
       if (url !== undefined) await graph.load(url);
     }
     const warn = deduplicated(sandbox.onWarning ?? logWarning);
-    const layer = restrictions
-      ? createRestrictionLayer({
-        restrictions,
-        isSandboxedFile: (path) => [...graph.records.values()].some((record) => record.path === path),
-        scopes: services.scopes,
-        warn: warn as (warning: SandboxWarning) => void,
-      })
-      : undefined;
+    // Always a layer, for the environment constants (immer and yaml read process.env as under
+    // Temporal's webpack bundle, built with mode "development"); without restrictions it has no
+    // rule. The SDK keeps its own clock and PRNG: only the environment is substituted.
+    const layered = restrictions ?? ENVIRONMENT_ONLY;
+    const layer = createRestrictionLayer({
+      restrictions: sandbox.determinism ? layered.withDeterminism(sandbox.determinism) : layered,
+      isSandboxedFile: (path) => [...graph.records.values()].some((record) => record.path === path),
+      scopes: services.scopes,
+      warn: warn as (warning: SandboxWarning) => void,
+      sources: ENVIRONMENT,
+    });
+    layer.addWorkflowModule(fileURLToPath(urls.workflows));
 
     // The globals every workflow run gets: the runtime's, after the SDK replaced them.
     const workflowOverrides: GlobalOverrides = {
@@ -376,21 +395,22 @@ export class WorkflowRuntime {
 
   /** Creates the run of one workflow: its global object and, later, its own module instances. */
   createRun(workflowType: string): SandboxRun {
-    const layer = this.#layer?.createRun();
+    const layer = this.#layer.createRun();
     // The SDK's values win over the restriction layer's for the names the SDK defines.
-    const overrides = layer ? { ...layer.globals, ...this.#overrides } : this.#overrides;
+    const overrides = { ...layer.globals, ...this.#overrides };
     return new SandboxRun({
       graph: this.#graph,
       overrides,
       // The layer's other restricted globals, shared by the runs; the SDK's own values above are
       // the run's own properties, which take precedence.
-      shared: layer?.shared,
-      attach: layer?.attach,
+      shared: layer.shared,
+      attach: layer.attach,
       workflowName: workflowType,
-      onModule: layer?.onModule,
+      onModule: layer.onModule,
+      packages: layer.packages,
       hostModuleFilter: (url, value, view) => {
         if (this.sharedModules.has(url)) return this.#sharedView(url, view);
-        return layer ? layer.hostModuleFilter(url, value, view) : value;
+        return layer.hostModuleFilter(url, value, view);
       },
     });
   }

@@ -5,6 +5,7 @@
 import type { LoaderServices } from "../loader/loader_services.ts";
 import type { SandboxRestrictions } from "../sandbox/sandbox_restrictions.ts";
 import type { SandboxWarning } from "../sandbox/sandbox_warning.ts";
+import type { DeterminismOptions } from "../sandbox/determinism_policy.ts";
 
 /**
  * Sandbox options of a {@link SandboxedTemporalWorker} (`sandbox` in its worker options) and of a
@@ -43,4 +44,11 @@ export interface TemporalSandboxOptions {
   readonly onWarning?: (warning: SandboxWarning) => void;
   /** The loader's services. @default one set per process */
   readonly services?: LoaderServices;
+  /**
+   * The constants of `process.env` (`nodeEnv`, `environment`) and which packages read undeclared
+   * names as `undefined` (docs/determinism.md); replaces the policy of `restrictions`. The SDK keeps
+   * its own clock and PRNG, so only the environment part applies.
+   * @default NODE_ENV "development", as Temporal's webpack bundle (mode "development")
+   */
+  readonly determinism?: DeterminismOptions;
 }

@@ -65,6 +65,22 @@ test("a clean workflow passes: exit 0, its module graph split and measured, noth
   assert.deepEqual(file.mutations, []);
 });
 
+test("packages given deterministic values are listed once each, and pass the check", () => {
+  const result = cli("check", "tests/fixtures/determinism_units/workflows.ts", "--samples", "2");
+  assert.equal(result.status, 0, result.stdout);
+  // check imports the modules (it runs no workflow): what they read while they load.
+  assert.match(result.stdout, /packages given deterministic values \(docs\/determinism\.md\): 2/);
+  assert.match(result.stdout, /fake-lib read the clock at index\.js:5 and got workflow time/);
+  const { report } = checkJson("tests/fixtures/determinism_units/workflows.ts", "--samples", "2");
+  const [file] = report.files;
+  assert.deepEqual(
+    file.substitutedValues.map((s) => `${s.package}:${s.source}`).sort(),
+    ["fake-lib:clock", "fake-lib:environment"],
+  );
+  assert.ok(file.substitutedValues.every((s) => s.location?.includes("determinism_units/")), JSON.stringify(file.substitutedValues));
+  assert.deepEqual(file.importTimeRestrictedCalls, []);
+});
+
 test("a restricted call at import time fails the check (exit 1) with its file:line, caught ones too", () => {
   const result = cli("check", `${fixtures}/import_time/workflows.ts`, "--samples", "2");
   assert.equal(result.status, 1, result.stdout);

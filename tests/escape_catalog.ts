@@ -353,10 +353,10 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
   },
   {
     name: "Object.keys(process.env)",
-    code: "return Object.keys(process.env);",
-    expected: "caught",
-    qualifiedName: "globalThis.process.env.*",
-    explanation: "Listing the environment is a use of it too.",
+    code: `return JSON.stringify(Object.keys(process.env)) === '["NODE_ENV"]';`,
+    expected: "allowed",
+    explanation: "process.env is the run's own object of the worker's constants (NODE_ENV and the declared names, " +
+      "docs/determinism.md): listing it shows those, never the host's environment.",
   },
   {
     name: "process.hrtime.bigint()",
@@ -559,5 +559,84 @@ export const ESCAPE_CATALOG: readonly EscapeAttack[] = Object.freeze([
     expected: "differs",
     explanation: "Reading an undeclared name in a sloppy-mode CommonJS module gives `undefined` instead of a " +
       "`ReferenceError`, because the run claims every name the host did not define.",
+  },
+]);
+
+/**
+ * A case the deadlock guard (sandbox/deadlock_guard.ts) cannot interrupt, or interrupts with a side
+ * effect, on some runtime. Rendered as the "Deadlock guard" section of docs/known-limits.md;
+ * tests/worker_deadlock_test.ts asserts what each row says of today's runtimes where a test can.
+ */
+export interface GuardLimit {
+  /** The case, as a reader would recognise it. */
+  readonly name: string;
+  /** Where it holds. */
+  readonly runtimes: string;
+  /** What happens today. */
+  readonly today: string;
+  /** Why, and what a fix would need. One or two sentences. */
+  readonly explanation: string;
+  /** The request in docs/upstream-requests.md that would lift it, by its heading. */
+  readonly upstream?: string;
+}
+
+/**
+ * Every known limit of the deadlock guard.
+ *
+ * @example
+ * ```ts
+ * import { GUARD_LIMITS } from "./escape_catalog.ts";
+ * GUARD_LIMITS.map((row) => row.name);
+ * ```
+ */
+export const GUARD_LIMITS: readonly GuardLimit[] = Object.freeze([
+  {
+    name: "a loop after an await or in a microtask, on Deno",
+    runtimes: "Deno",
+    today: "interrupted, through Deno's internal `Deno[Deno.internal].core.runMicrotasks()`; on a Deno release " +
+      "without it, not interrupted (the process hangs)",
+    explanation: "The guard drains a workflow's microtasks inside its guarded `vm` call; Deno has no public way to " +
+      "run them synchronously, and no inspector interruption from another thread. loader/runtime.ts " +
+      "(`drainMicrotasks`) detects the API, and without it the guard interrupts synchronous code only.",
+    upstream: "Deno: a synchronous microtask checkpoint",
+  },
+  {
+    name: "where the interrupted code was, on Deno",
+    runtimes: "Deno",
+    today: "the DeadlockError names the workflow, not the file:line",
+    explanation: "A `vm` timeout unwinds the stack before anything can read it; on Node the watchdog reads the stack " +
+      "through the inspector first.",
+    upstream: "Deno: a synchronous microtask checkpoint",
+  },
+  {
+    name: "an interrupted promise callback while Node's async hooks are on",
+    runtimes: "Node",
+    today: "interrupted; the guard throws one error out of its callback for Node to reset its async context stack, " +
+      "which `uncaughtExceptionMonitor` listeners see",
+    explanation: "A terminated reaction never runs its `after` hook, and Node aborts on the unbalanced stack at the " +
+      "next callback; Node's handling of an uncaught exception is the only public way to reset it.",
+    upstream: "Node: resetting the async context stack after a termination",
+  },
+  {
+    name: "a loop in a workflows module's top-level code outside the sandbox (discovery, `sandboxed: false`)",
+    runtimes: "every runtime",
+    today: "not interrupted: `Worker.create` hangs",
+    explanation: "Discovery imports `workflowsPath` natively to find the workflows, and an unsandboxed workflow's " +
+      "modules are the host's, evaluated by the runtime's module loader outside any guarded stretch. The same loop " +
+      "in the sandbox (the validation run, a run's instantiation, a dynamic import) is interrupted.",
+  },
+  {
+    name: "module state of an interrupted unsandboxed workflow (`sandboxed: false`)",
+    runtimes: "every runtime",
+    today: "the run is replayed in a fresh instance, but module-level state keeps what the interrupted code wrote",
+    explanation: "An unsandboxed workflow's modules are the host's own instances, shared by every run; only a " +
+      "sandboxed run gets fresh modules.",
+  },
+  {
+    name: "a loop after an await or in a microtask of a workflow run by the Temporal adapter",
+    runtimes: "every runtime",
+    today: "not interrupted: the process hangs",
+    explanation: "The adapter follows the Temporal SDK's call pattern and guards its synchronous calls with a `vm` " +
+      "timeout; moving it to the guarded stretches of the reference worker's runners is not done yet.",
   },
 ]);

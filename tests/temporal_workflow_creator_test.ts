@@ -125,8 +125,20 @@ if (loadsTemporalCore) {
     await assert.rejects(hanging.createWorkflow(createOptions("never", "hangs", "run-hangs")), /WFS_DEADLOCK/);
   });
 
-  test("without restrictions a workflow reads process.env; Temporal mode restricts it and keeps Date and Math.random", async () => {
-    assert.equal(resultOf((await start(shared, "readsProcessEnv")).completion), "string");
+  test("without restrictions a workflow reads the environment constants; Temporal mode refuses other names and keeps Date and Math.random", async () => {
+    // NODE_ENV is "development", as in Temporal's webpack bundle; the host's HOME is not there.
+    assert.equal(resultOf((await start(shared, "readsProcessEnv")).completion), "undefined");
+    assert.deepEqual(JSON.parse(resultOf((await start(shared, "readsConstants")).completion) as string), {
+      nodeEnv: "development",
+      region: null,
+      logTokens: null,
+    });
+    const declared = await creator({ sandbox: { determinism: { nodeEnv: "production", environment: { REGION: "eu" } } } });
+    assert.deepEqual(JSON.parse(resultOf((await start(declared, "readsConstants")).completion) as string), {
+      nodeEnv: "production",
+      region: "eu",
+      logTokens: null,
+    });
     const restricted = await creator({ sandbox: { restrictions: TEMPORAL_RESTRICTIONS, onWarning: () => {} } });
     const denied = await start(restricted, "readsProcessEnv");
     assert.match(denied.completion.failed.failure.message, /process\.env/);

@@ -18,6 +18,8 @@ import { parseOptions } from "./_options.ts";
 import { RunExecutor } from "./_run_executor.ts";
 import type { HistoryEvent } from "./history_store.ts";
 import { defaultPayloadConverter, type PayloadConverter } from "./payload_converter.ts";
+import { determinismSchema, restrictionsFor } from "./_determinism_option.ts";
+import type { DeterminismOptions } from "../sandbox/determinism_policy.ts";
 import type { WorkflowHistory } from "./workflow_history.ts";
 
 /**
@@ -42,6 +44,13 @@ export interface ReplayerOptions {
   readonly workflowFailureErrorTypes?: readonly ErrorTypeEntry[];
   /** @default 2000; 0 turns detection off */
   readonly deadlockTimeoutMs?: number;
+  /**
+   * The default runner's determinism policy: give the worker's (`WorkerOptions.determinism`), so
+   * packages get the same time zone, locale and environment constants as when the histories were
+   * written. Not with `workflowRunner`.
+   * @default the default policy (docs/determinism.md)
+   */
+  readonly determinism?: DeterminismOptions;
 }
 
 /**
@@ -101,6 +110,7 @@ const schema = z.object({
   workflowFailureErrorTypes: z.array(z.custom<ErrorTypeEntry>((v) => v !== undefined && v !== null)).optional(),
   deadlockTimeoutMs: z.number().int().nonnegative().optional(),
   raiseOnReplayFailure: z.boolean().optional(),
+  determinism: determinismSchema.optional(),
 }).strict();
 
 interface Prepared {
@@ -175,10 +185,13 @@ export class Replayer {
 
 async function prepare(options: ReplayWorkflowsOptions, call: string): Promise<Prepared> {
   const parsed = parseOptions(schema, options, call) as ReplayWorkflowsOptions;
-  const sandboxed = parsed.workflowRunner ?? new SandboxedWorkflowRunner();
+  const restrictions = restrictionsFor(parsed.determinism, parsed.workflowRunner !== undefined, call);
+  const sandboxed = parsed.workflowRunner ?? new SandboxedWorkflowRunner(restrictions === undefined ? {} : { restrictions });
   const unsandboxed = parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner();
   // A module that cannot load fails here with WorkflowValidationError, as in Worker.create().
-  const definitions = await loadWorkflows(parsed.workflowsPath, { sandboxed, unsandboxed });
+  const definitions = await loadWorkflows(parsed.workflowsPath, { sandboxed, unsandboxed }, {
+    deadlockTimeoutMs: parsed.deadlockTimeoutMs ?? 2000,
+  });
   return { definitions, sandboxed, unsandboxed, options: parsed };
 }
 

@@ -13,6 +13,7 @@
  */
 import { codedError, composeMessage } from "../sandbox/coded_error.ts";
 import { DeadlockError } from "../sandbox/deadlock_error.ts";
+import { startDeadlockGuard } from "../sandbox/deadlock_guard.ts";
 import { SandboxedWorkflowRunner } from "../sandbox/sandboxed_workflow_runner.ts";
 import { UnsandboxedWorkflowRunner } from "../sandbox/unsandboxed_workflow_runner.ts";
 import type { SandboxWarning } from "../sandbox/sandbox_warning.ts";
@@ -21,8 +22,9 @@ import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
 import { parseDuration } from "./_duration.ts";
 import { errorLocation } from "./_error_location.ts";
 import { type ErrorTypeEntry, matchesErrorTypes } from "./_error_types.ts";
-import type { ActivityOutcome, ActivityTaskData, HistoryService, RunningActivity } from "./_history_service.ts";
+import { type ActivityOutcome, type ActivityTaskData, HistoryService, type RunningActivity } from "./_history_service.ts";
 import { invalidOption, parseOptions } from "./_options.ts";
+import { restrictionsFor } from "./_determinism_option.ts";
 import { loadWorkflows } from "./_load_workflows.ts";
 import { RunExecutor } from "./_run_executor.ts";
 import { serviceOf } from "./_service_of.ts";
@@ -57,6 +59,8 @@ import type { WorkflowEnvironment } from "./workflow_environment.ts";
 export type WorkerState = "INITIALIZED" | "RUNNING" | "STOPPING" | "STOPPED" | "FAILED";
 
 const DEBUG_ENV = "WORKFLOW_SANDBOX_DEBUG";
+/** Workflow tasks of different workflows a worker runs at once. */
+const WORKFLOW_TASK_LANES = 16;
 const FATAL_STORE_CODES: ReadonlySet<string> = new Set(["WFS_STORE_UNAVAILABLE", "WFS_STORE_IO", "WFS_STORE_CORRUPT", "WFS_STORE_LOCKED"]);
 const runKey = (key: ExecutionKey) => `${key.workflowId}\u0000${key.runId}`;
 
@@ -151,19 +155,27 @@ export class Worker {
       );
     }
     const debugMode = parsed.debugMode ?? readDebugEnv();
+    const restrictions = restrictionsFor(parsed.determinism, parsed.workflowRunner !== undefined, "Worker.create()");
+    const deadlockTimeoutMs = debugMode ? 0 : parsed.deadlockTimeoutMs ?? 2000;
     const logger = parsed.logger ?? new DefaultLogger("INFO");
     const warnings = new SandboxWarningLog(logger);
     const runners = {
       // The default runner's warnings (restricted calls, even caught; import notifications) go
       // to the worker's logger, as Python logs each restriction hit.
-      sandboxed: parsed.workflowRunner ?? new SandboxedWorkflowRunner({ onWarning: (warning) => warnings.warn(warning) }),
+      sandboxed: parsed.workflowRunner ?? new SandboxedWorkflowRunner({
+        onWarning: (warning) => warnings.warn(warning),
+        restrictions,
+      }),
       unsandboxed: parsed.unsandboxedWorkflowRunner ?? new UnsandboxedWorkflowRunner(),
     };
+    // The guard's watchdog thread connects while the workflows load.
+    const guard = deadlockTimeoutMs > 0 && parsed.workflowsPath !== undefined ? startDeadlockGuard() : undefined;
     // A module that cannot load (missing, not compiling, exporting no workflow, failing on import)
     // fails here with WorkflowValidationError.
     const definitions = parsed.workflowsPath === undefined
       ? new Map<string, WorkflowDefinition>()
-      : await loadWorkflows(parsed.workflowsPath, runners);
+      : await loadWorkflows(parsed.workflowsPath, runners, { deadlockTimeoutMs });
+    await guard;
     const resolved: CompiledWorkerOptions = {
       taskQueue: parsed.taskQueue,
       activities: { ...(parsed.activities ?? {}) },
@@ -171,7 +183,7 @@ export class Worker {
       workflowFailureErrorTypes: [...(parsed.workflowFailureErrorTypes ?? [])],
       maxCachedWorkflows: parsed.maxCachedWorkflows ?? 1000,
       maxConcurrentActivities: parsed.maxConcurrentActivities ?? 100,
-      deadlockTimeoutMs: debugMode ? 0 : parsed.deadlockTimeoutMs ?? 2000,
+      deadlockTimeoutMs,
       logger,
       shutdownGraceMs: parseDuration(parsed.shutdownGraceTime ?? 0, "shutdownGraceTime"),
     };
@@ -218,6 +230,7 @@ export class Worker {
     this.#state = "RUNNING";
     this.#unregister = this.#service.registerWorker({
       taskQueue: this.options.taskQueue,
+      logger: this.options.logger,
       query: (info, name, args) => this.#query(info, name, args),
       evict: (key) => this.#evict(runKey(key)),
       stop: async () => {
@@ -310,12 +323,30 @@ export class Worker {
       if (this.options.hasActivities) await this.#dispatchActivities();
       let progressed = false;
       if (this.#definitions.size > 0) {
-        const tasks = await store.listWorkflowTasks({ taskQueue: this.options.taskQueue, readyBy: service.clock.now() });
-        for (const info of tasks) {
-          if (stop.aborted) break;
-          await service.withLock(info.workflowId, () => this.#workflowTask(info));
-          progressed = true;
-        }
+        const now = service.clock.now();
+        // With a store shared by processes, only the runs no other live process holds.
+        const tasks = await service.listWorkflowTasks(this.options.taskQueue, now);
+        // A task whose earlier attempts failed (a deadlock, a crash: a poison pill) waits until no
+        // first attempt is ready, one retry per poll, so it never holds up the other workflows,
+        // before or after a restart. One overdue by more than the longest backoff runs anyway.
+        const overdue = now - service.workflowTaskRetry.maximumIntervalMs;
+        const first = tasks.filter((info) => info.taskFailure === undefined || info.taskFailure.nextAttemptAt < overdue);
+        const retries = first.length === 0 ? tasks.filter((info) => info.taskFailure !== undefined).slice(0, 1) : [];
+        const batch = first.length > 0 ? first : retries;
+        // Tasks of different workflows run side by side, as Temporal's worker runs several workflow
+        // tasks at once: their store round trips overlap, and their activations reach the deadlock
+        // guard together (on Deno, one vm call guards the stretches queued at once).
+        let next = 0;
+        const lane = async () => {
+          while (next < batch.length && !stop.aborted) {
+            const info = batch[next++]!;
+            await service.withLock(info.workflowId, () => this.#workflowTask(info));
+          }
+        };
+        const lanes = await Promise.allSettled(Array.from({ length: Math.min(WORKFLOW_TASK_LANES, batch.length) }, lane));
+        const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === "rejected");
+        if (failed !== undefined) throw failed.reason;
+        progressed = batch.length > 0;
       }
       if (progressed || stop.aborted) continue;
       const full = !this.options.hasActivities || this.#runningActivities.size >= this.options.maxConcurrentActivities;
@@ -339,6 +370,8 @@ export class Worker {
     const info = await service.store.getExecution({ workflowId: ref.workflowId, runId: ref.runId });
     if (info === undefined || info.status !== "running" || !info.workflowTaskPending) return;
     if (info.taskFailure !== undefined && info.taskFailure.nextAttemptAt > service.clock.now()) return;
+    // A store shared by processes: take the run's lease first; another live process may hold it.
+    if (!(await service.claimRun(info))) return;
     const key = runKey(info);
     let executor = this.#take(key);
     const startedTime = service.clock.now();
@@ -358,6 +391,10 @@ export class Worker {
       try {
         await this.#failWorkflowTask(info, startedTime, error);
       } catch (recording) {
+        if (HistoryService.damagesOneWorkflow(recording)) {
+          this.#refuse(info, recording);
+          return;
+        }
         if (recording instanceof HistoryStoreError && FATAL_STORE_CODES.has(recording.code)) throw recording;
         // The next poll sees the task still pending and runs it again.
         this.options.logger.warn(`Could not record the failure of a workflow task of '${info.workflowId}': ${describeError(recording)}`);
@@ -370,6 +407,8 @@ export class Worker {
 
   async #failWorkflowTask(info: ExecutionInfo, startedTime: number, thrown: unknown): Promise<void> {
     if (thrown instanceof HistoryStoreError) {
+      // Damage to this workflow's rows refuses it alone; the others run (docs/deploying.md, "Threat model").
+      if (HistoryService.damagesOneWorkflow(thrown)) return this.#refuse(info, thrown);
       if (FATAL_STORE_CODES.has(thrown.code)) throw thrown;
       // A write landed first (WFS_STORE_CONFLICT) or the run closed: the next poll sees the new state.
       this.options.logger.warn(`Workflow task of '${info.workflowId}' was not recorded: ${thrown.message}; it will run again`);
@@ -421,6 +460,15 @@ export class Worker {
         location,
         stack: stackFrames(stack),
       }),
+    );
+  }
+
+  /** Refuses a workflow whose stored data is damaged, logging it once; the worker goes on. */
+  #refuse(info: ExecutionInfo, error: HistoryStoreError): void {
+    if (!this.#service.refuse(info, error)) return;
+    this.options.logger.error(
+      `Workflow '${info.workflowId}' (type '${info.workflowType}', run '${info.runId}') is refused until the database is restored: ${error.message}`,
+      definedFields({ workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType, code: error.code, eventId: error.eventId }),
     );
   }
 
@@ -531,11 +579,11 @@ export class Worker {
     const free = this.options.maxConcurrentActivities - this.#runningActivities.size;
     if (free <= 0) return;
     const service = this.#service;
-    const ready = await service.store.listActivityTasks({ taskQueue: this.options.taskQueue, readyBy: service.clock.now() });
+    const ready = await service.listActivityTasks(this.options.taskQueue, service.clock.now(), free);
     let started = 0;
     for (const task of ready) {
       if (started >= free) break;
-      const running = service.claimActivity(task);
+      const running = await service.claimActivity(task);
       if (running === undefined) continue;
       started++;
       this.#runningActivities.add(running);
@@ -762,7 +810,9 @@ class SandboxWarningLog {
 
   #log(warning: SandboxWarning): void {
     const { message, ...fields } = warning;
-    this.#logger.warn(`Sandbox: [${warning.workflow}] ${message}`, { ...fields });
+    // A package given deterministic values is information, not a problem (docs/determinism.md).
+    const level = warning.kind === "substituted-value" ? "info" : "warn";
+    this.#logger[level](`Sandbox: [${warning.workflow}] ${message}`, { ...fields });
   }
 }
 

@@ -8,6 +8,8 @@ import type { WorkflowRunner } from "../sandbox/workflow_runner.ts";
 import type { ErrorTypeEntry } from "./_error_types.ts";
 import { type Duration, isDuration } from "./_duration.ts";
 import type { Logger } from "./logger.ts";
+import type { DeterminismOptions } from "../sandbox/determinism_policy.ts";
+import { determinismSchema } from "./_determinism_option.ts";
 
 /**
  * Options of `Worker.create(env, options)` (Temporal's names; Python's where TypeScript has
@@ -60,8 +62,10 @@ export interface WorkerOptions {
    */
   readonly maxConcurrentActivities?: number;
   /**
-   * An activation whose synchronous code (or microtasks) runs longer than this fails its workflow
-   * task with a deadlock error and the run is evicted. 0 turns detection off.
+   * Workflow code that runs longer than this without yielding (an activation with its microtasks,
+   * a handler, module top-level code) is interrupted: its workflow task fails with a
+   * `DeadlockError`, the run is rebuilt by replay, and the worker goes on. Only time in workflow
+   * code counts. 0 turns detection off.
    * @default 2000
    */
   readonly deadlockTimeoutMs?: number;
@@ -81,6 +85,15 @@ export interface WorkerOptions {
    * @default 0
    */
   readonly shutdownGraceTime?: Duration;
+  /**
+   * The default runner's determinism policy (docs/determinism.md): strict or deterministic per
+   * package and per rule, the time zone and locale packages in deterministic mode see, and the
+   * constants of `process.env` (`nodeEnv`, `environment`). Give the replayer the same. Not with
+   * `workflowRunner`, whose restrictions carry its own.
+   * @default strict for the workflow's package, deterministic for other packages, UTC, "en-US",
+   * NODE_ENV "development"
+   */
+  readonly determinism?: DeterminismOptions;
 }
 
 const isFunction = (v: unknown) => typeof v === "function";
@@ -119,4 +132,5 @@ export const workerOptionsSchema = z.object({
     { error: "expected a Logger (log, debug, info, warn, error)" },
   ).optional(),
   shutdownGraceTime: z.custom<Duration>(isDuration, { error: "expected milliseconds or a duration string such as '5s'" }).optional(),
+  determinism: determinismSchema.optional(),
 }).strict();
