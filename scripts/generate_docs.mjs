@@ -2,7 +2,8 @@
 // - docs/restrictions.md, the restrictions reference, from the rule tables in sandbox/default_rules.ts;
 // - docs/known-limits.md and README.md's "Known limits" list (between the markers
 //   `<!-- known-limits:start -->` and `<!-- known-limits:end -->`), from the escape catalog in
-//   tests/escape_catalog.ts.
+//   tests/escape_catalog.ts (and, in known-limits.md, the causes of the known differences from
+//   test262, tests/test262_known_differences.ts).
 //
 //   node scripts/build.mjs     # once, for dist/register.js
 //   node --conditions=workflow-sandbox-source --import ./dist/register.js scripts/generate_docs.mjs
@@ -108,7 +109,7 @@ function rootsOf(paths) {
  * @param {{ rules: readonly { path: readonly string[], kind: string, runtime: string, reason: string, hint: string, limit?: string }[], allowed: readonly { path: readonly string[], reason: string }[] }} tables
  * @returns {string}
  */
-export function renderRestrictions({ rules, allowed }) {
+export function renderRestrictions({ rules, allowed, substitutions = [] }) {
   const roots = rootsOf([...rules.map((rule) => rule.path), ...allowed.map((entry) => entry.path)]);
   const wholeModules = allowed.filter((entry) => entry.path.length === 1);
   const enforced = rules.filter((rule) => rule.limit === undefined).length;
@@ -139,10 +140,19 @@ export function renderRestrictions({ rules, allowed }) {
     "re-allows one path, `SandboxMatcher.union(default, extra)` adds rules. What the rules cannot catch is listed " +
     "in [known-limits.md](known-limits.md).",
     "",
+    ...(substitutions.length > 0
+      ? [
+        "These rules are strict mode's. By default only the workflow's own package is strict: every other package is " +
+        "in deterministic mode, where the rules of [Deterministic mode](#deterministic-mode) give a deterministic value " +
+        "instead ([determinism.md](determinism.md)).",
+        "",
+      ]
+      : []),
     "## Contents",
     "",
     ...roots.map((root) => `- [${code(root)}](#${anchor(root)})`),
     ...(wholeModules.length > 0 ? ["- [Modules allowed on purpose](#modules-allowed-on-purpose)"] : []),
+    ...(substitutions.length > 0 ? ["- [Deterministic mode](#deterministic-mode)"] : []),
     "",
   ];
   for (const root of roots) {
@@ -171,18 +181,39 @@ export function renderRestrictions({ rules, allowed }) {
     for (const entry of wholeModules) lines.push(`| ${code(entry.path[0])} | ${cell(entry.reason)} |`);
     lines.push("");
   }
+  if (substitutions.length > 0) {
+    lines.push(
+      "## Deterministic mode",
+      "",
+      "What a package in deterministic mode gets instead (`SUBSTITUTION_RULES`, sandbox/deterministic_rules.ts), one " +
+        "row per value; `DeterminismOptions.byRule` and `byPackage` name a row by its path or its source.",
+      "",
+      "| path | source | the package gets | instead of the rules |",
+      "|---|---|---|---|",
+    );
+    for (const row of substitutions) {
+      lines.push(
+        `| ${code(row.path.join("."))} | ${row.source} | ${cell(row.gives)} | ${row.replaces.map((name) => code(name)).join(", ")} |`,
+      );
+    }
+    lines.push("");
+  }
   return wrapProse(lines.join("\n"));
 }
 
 const LIMIT_KINDS = ["escapes", "differs"];
 
 /**
- * docs/known-limits.md: every escape catalog row, the known limits first.
+ * docs/known-limits.md: every escape catalog row, the known limits first, then the deadlock guard's.
  *
  * @param {readonly { name: string, code: string, expected: string, explanation: string, qualifiedName?: string, error?: string, warnings?: readonly string[] }[]} catalog
+ * @param {readonly { name: string, runtimes: string, today: string, explanation: string, upstream?: string }[]} [guardLimits]
+ * @param {readonly { cause: string, reason: string, runtimes: readonly string[], paths: readonly unknown[] }[]} [test262]
+ *   the known differences from test262 (tests/test262_known_differences.ts), `runtimes` every runtime
+ *   of the row and its paths
  * @returns {string}
  */
-export function renderKnownLimits(catalog) {
+export function renderKnownLimits(catalog, guardLimits = [], test262 = []) {
   const escapes = catalog.filter((row) => row.expected === "escapes");
   const differs = catalog.filter((row) => row.expected === "differs");
   const others = catalog.filter((row) => !LIMIT_KINDS.includes(row.expected));
@@ -231,6 +262,37 @@ export function renderKnownLimits(catalog) {
     "|---|---|---|",
     ...others.map((row) => `| ${cell(row.name)} | ${cell(outcome(row))} | ${cell(row.explanation)} |`),
     "",
+    ...(guardLimits.length === 0 ? [] : [
+      `## Deadlock guard (${guardLimits.length})`,
+      "",
+      "Where the deadlock guard (the worker's `deadlockTimeoutMs`) cannot interrupt workflow code that never yields, " +
+      "or interrupts it with a side effect (tests/escape_catalog.ts `GUARD_LIMITS`; how the guard works: " +
+      "[design.md](design.md), \"The deadlock guard\"). The requests that would lift them are in " +
+      "[upstream-requests.md](upstream-requests.md).",
+      "",
+      "| case | runtimes | today | why | upstream request |",
+      "|---|---|---|---|---|",
+      ...guardLimits.map((row) =>
+        `| ${cell(row.name)} | ${cell(row.runtimes)} | ${cell(row.today)} | ${cell(row.explanation)} | ` +
+        `${row.upstream === undefined ? "none" : cell(row.upstream)} |`
+      ),
+      "",
+    ]),
+    ...(test262.length === 0 ? [] : [
+      `## Module semantics against test262 (${test262.length})`,
+      "",
+      "The sandbox's module semantics are compared with the runtime's on test262's module tests, natively and in " +
+      "a fresh sandboxed run, on every supported runtime (tests/test262_test.ts): " +
+      "[conformance.md](conformance.md) has the last run's counts per runtime and folder. Every difference is a " +
+      "row of tests/test262_known_differences.ts, one per cause, with its test262 paths; a fix that removes a " +
+      "difference fails the test until its paths leave the table. Each is a known gap to be fixed, not a design " +
+      "decision:",
+      "",
+      "| cause | runtimes | test262 paths | why |",
+      "|---|---|--:|---|",
+      ...test262.map((row) => `| ${cell(row.cause)} | ${row.runtimes.join(", ")} | ${row.paths.length} | ${cell(row.reason)} |`),
+      "",
+    ]),
   ].join("\n"));
 }
 
@@ -287,11 +349,14 @@ export function replaceReadmeBlock(readme, block) {
  */
 export async function generateDocs(root = ROOT) {
   const { RESTRICTED_RULES, ALLOWED_RULES } = await import("../sandbox/default_rules.ts");
-  const { ESCAPE_CATALOG } = await import("../tests/escape_catalog.ts");
+  const { SUBSTITUTION_RULES } = await import("../sandbox/deterministic_rules.ts");
+  const { ESCAPE_CATALOG, GUARD_LIMITS } = await import("../tests/escape_catalog.ts");
+  const { TEST262_KNOWN_DIFFERENCES, rowRuntimes } = await import("../tests/test262_known_differences.ts");
+  const test262 = TEST262_KNOWN_DIFFERENCES.map((row) => ({ ...row, runtimes: rowRuntimes(row) }));
   const readme = readFileSync(join(root, "README.md"), "utf8");
   return new Map([
-    ["docs/restrictions.md", renderRestrictions({ rules: RESTRICTED_RULES, allowed: ALLOWED_RULES })],
-    ["docs/known-limits.md", renderKnownLimits(ESCAPE_CATALOG)],
+    ["docs/restrictions.md", renderRestrictions({ rules: RESTRICTED_RULES, allowed: ALLOWED_RULES, substitutions: SUBSTITUTION_RULES })],
+    ["docs/known-limits.md", renderKnownLimits(ESCAPE_CATALOG, GUARD_LIMITS, test262)],
     ["README.md", replaceReadmeBlock(readme, renderReadmeBlock(ESCAPE_CATALOG))],
   ]);
 }

@@ -9,13 +9,15 @@
 // Options: --jobs=N runtimes at once (default 2: measured faster than 1 on the 2-core machines
 // we run on), --timeout=SECONDS per runtime (default 600), --bail (passed to run_tests.mjs).
 // Env: WFS_SKIP_BUILD=1 skips `node scripts/build.mjs` (dist/register.js must already exist).
+// Before the runtimes run, tests/compat (the npm compatibility corpus) is installed with
+// `npm ci --prefix tests/compat` when its node_modules is missing or older than its lockfile.
 //
 // Each runtime runs scripts/run_tests.mjs in its own process (the argv of
 // scripts/runtimes.mjs commandFor()); its output is streamed with the runtime's name in front and
 // uvu's totals are read from it. A run that crashed or printed no totals counts as one failure.
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { commandFor, listRuntimes, MATRIX, meetsNodeFloor, NODE_FLOOR, REGISTER_ENTRY, ROOT } from "./runtimes.mjs";
@@ -67,6 +69,33 @@ if (options.quick) {
 }
 if (runtimes.some((runtime) => runtime.kind === "node") && !existsSync(REGISTER_ENTRY)) {
   fail(`${relative(ROOT, REGISTER_ENTRY)} does not exist, so Node cannot load TypeScript: run \`node scripts/build.mjs\``);
+}
+
+// 2b. The npm compatibility corpus's own packages (tests/compat_test.ts): installed from its lockfile
+// when missing or older than it, then reused, so a run needs no network once installed.
+const COMPAT = join(ROOT, "tests", "compat");
+const compatInstalled = join(COMPAT, "node_modules", ".package-lock.json"); // npm writes it at every install
+if (
+  existsSync(join(COMPAT, "package-lock.json")) &&
+  (options.files.length === 0 || options.files.some((file) => file.includes("compat"))) &&
+  (!existsSync(compatInstalled) || statSync(compatInstalled).mtimeMs < statSync(join(COMPAT, "package-lock.json")).mtimeMs)
+) {
+  step("npm ci --prefix tests/compat");
+  const npm = spawnSync("npm", ["ci", "--prefix", COMPAT, "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" });
+  if (npm.status !== 0) fail(`installing tests/compat's packages failed (${exitText(npm.status, npm.signal)}): see above (it needs the npm registry once)`);
+}
+
+// 2c. The packages of deterministic mode's end-to-end test (tests/determinism_packages_test.ts), the
+// same way, from tests/fixtures/determinism's own lockfile.
+const DETERMINISM = join(ROOT, "tests", "fixtures", "determinism");
+const determinismInstalled = join(DETERMINISM, "node_modules", ".package-lock.json");
+if (
+  (options.files.length === 0 || options.files.some((file) => file.includes("determinism"))) &&
+  (!existsSync(determinismInstalled) || statSync(determinismInstalled).mtimeMs < statSync(join(DETERMINISM, "package-lock.json")).mtimeMs)
+) {
+  step("npm ci --prefix tests/fixtures/determinism");
+  const npm = spawnSync("npm", ["ci", "--prefix", DETERMINISM, "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" });
+  if (npm.status !== 0) fail(`installing tests/fixtures/determinism's packages failed (${exitText(npm.status, npm.signal)}): see above (it needs the npm registry once)`);
 }
 
 // 3. The suite on every runtime.
