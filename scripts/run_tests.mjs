@@ -8,6 +8,7 @@
 //
 // Without file arguments it runs every tests/**/*_test.ts, sorted by path; `fixtures` and
 // `node_modules` folders are not searched (fixture trees are run by tests, not by the runner).
+// The files of RUN_LAST run after all the others, because they change this process for good.
 // uvu prints "Total:", "Passed:", "Skipped:" at the end; the exit code is 1 when a test failed,
 // a file failed to load, or the process is kept alive after the last test.
 
@@ -21,6 +22,16 @@ const TESTS = join(ROOT, "tests");
 const SKIP_DIRS = new Set(["fixtures", "node_modules"]);
 // A test must not keep the process alive: an open server, interval or child would hang CI.
 const EXIT_GRACE_MS = 5000;
+// Test files that change the host process for the files after them, with the reason. They run
+// last (in this order), so every other file sees a host as it starts.
+const RUN_LAST = new Map([
+  [
+    "tests/compat_test.ts",
+    "discovers its corpus' workflows by importing them in this process, as the worker does, so " +
+      "reflect-metadata's polyfill writes its functions to the host's Reflect; tests of the per-run " +
+      "namespace copies compare against the host's pristine Reflect",
+  ],
+]);
 
 const argv = process.argv.slice(2);
 const bail = argv.includes("--bail");
@@ -37,7 +48,7 @@ for (const file of files) {
   }
 }
 if (files.length === 0) files.push(...findTests(TESTS));
-files.sort();
+files.sort((a, b) => lastRank(a) - lastRank(b) || (a < b ? -1 : a > b ? 1 : 0));
 
 globalThis.UVU_DEFER = 1; // read by uvu when it is first imported: suites queue instead of running
 const uvu = await import("uvu");
@@ -74,6 +85,13 @@ const timer = setTimeout(() => {
 // Node timers are objects with unref(); Deno's global setTimeout returns a number.
 if (typeof timer === "object") timer.unref();
 else globalThis.Deno?.unrefTimer(timer);
+
+/** Where a file goes in the order: 0 for every file but those of RUN_LAST, which follow in their order. */
+function lastRank(file) {
+  const name = relative(ROOT, file).split(sep).join("/");
+  const index = [...RUN_LAST.keys()].indexOf(name);
+  return index === -1 ? 0 : index + 1;
+}
 
 function findTests(dir) {
   const found = [];

@@ -1316,7 +1316,7 @@ return { pattern, matches: new RegExp(pattern).test("How much $ for a 🦄? (a.b
     version: "0.7.3",
     format: "cjs-only",
     features: ["json-require", "node-builtins", "process-branch"],
-    why: "Requires its code-page tables (.json) on demand; checks process.versions when loaded.",
+    why: "Requires its code-page tables (.json) on demand; checks the Node version when loaded.",
     deterministic: true,
     determinism: "Pure transcoding.",
     knownBugs: [{
@@ -1590,7 +1590,7 @@ return { values: [rng(), rng(), rng()], int: seedrandom.alea("x").int32() };`,
     version: "9.0.3",
     format: "cjs-only",
     features: ["node-builtins", "process-branch", "many-modules"],
-    why: "HMAC signing through jws and jwa; checks process.version with semver when loaded.",
+    why: "HMAC signing through jws and jwa; checks the Node version with semver when loaded.",
     deterministic: true,
     determinism: "HMAC over a fixed payload, verified at a fixed clock; sign() still reads the current time (touches), " +
       "which noTimestamp leaves out of the token.",
