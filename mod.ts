@@ -28,7 +28,7 @@ export type { SandboxWarning } from "./sandbox/sandbox_warning.ts";
 export * from "./worker/workflow_environment.ts";
 export * from "./worker/workflow_client.ts";
 export * from "./worker/worker.ts";
-export type { WorkerOptions } from "./worker/worker_options.ts";
+export type { ShutdownSignal, WorkerOptions } from "./worker/worker_options.ts";
 export * from "./worker/replayer.ts";
 export * from "./worker/workflow_history.ts";
 export * from "./worker/payload_converter.ts";

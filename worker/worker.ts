@@ -44,11 +44,17 @@ import {
 import { DefaultLogger, type Logger } from "./logger.ts";
 import { fromPayloads, type Payload } from "./payload_converter.ts";
 import { retryDelayMs } from "./retry_policy.ts";
-import { type WorkerOptions, workerOptionsSchema } from "./worker_options.ts";
+import { processShutdownSignals } from "./_shutdown_signals.ts";
+import { DEFAULT_SHUTDOWN_SIGNALS, type ShutdownSignal, type WorkerOptions, workerOptionsSchema } from "./worker_options.ts";
 import type { WorkflowEnvironment } from "./workflow_environment.ts";
 
 /**
- * The worker's lifecycle state (Temporal's names).
+ * The worker's lifecycle state (Temporal's names): `INITIALIZED` until `run()`; `RUNNING` while it
+ * polls; `STOPPING` once shutdown was requested (no new task is taken, the workflow tasks in
+ * flight finish); `DRAINING` while running activities get the rest of `shutdownGraceTime`, then
+ * their cancellation; `DRAINED` once nothing runs (the environment is torn down here after a
+ * shutdown signal); `STOPPED` when `run()` resolves, `FAILED` when it rejects (the store failed,
+ * or `shutdownForceTime` elapsed).
  *
  * @example
  * ```ts
@@ -56,13 +62,16 @@ import type { WorkflowEnvironment } from "./workflow_environment.ts";
  * const done = (state: WorkerState) => state === "STOPPED" || state === "FAILED";
  * ```
  */
-export type WorkerState = "INITIALIZED" | "RUNNING" | "STOPPING" | "STOPPED" | "FAILED";
+export type WorkerState = "INITIALIZED" | "RUNNING" | "STOPPING" | "DRAINING" | "DRAINED" | "STOPPED" | "FAILED";
 
 const DEBUG_ENV = "WORKFLOW_SANDBOX_DEBUG";
 /** Workflow tasks of different workflows a worker runs at once. */
 const WORKFLOW_TASK_LANES = 16;
 const FATAL_STORE_CODES: ReadonlySet<string> = new Set(["WFS_STORE_UNAVAILABLE", "WFS_STORE_IO", "WFS_STORE_CORRUPT", "WFS_STORE_LOCKED"]);
 const runKey = (key: ExecutionKey) => `${key.workflowId}\u0000${key.runId}`;
+/** setTimeout's longest delay; a longer grace or force time is as good as none. */
+const MAX_TIMER_MS = 2_147_483_647;
+const FORCED = Symbol("forced");
 
 /**
  * A worker's options after validation, with the defaults filled in (Temporal's compiled options).
@@ -83,6 +92,9 @@ export interface CompiledWorkerOptions {
   readonly deadlockTimeoutMs: number;
   readonly logger: Logger;
   readonly shutdownGraceMs: number;
+  /** `undefined`: wait for in-flight work however long it takes. */
+  readonly shutdownForceMs: number | undefined;
+  readonly shutdownSignals: readonly ShutdownSignal[];
 }
 
 /**
@@ -107,24 +119,38 @@ export class Worker {
   /** The validated options, defaults filled in. */
   readonly options: CompiledWorkerOptions;
   readonly #service: HistoryService;
+  readonly #env: WorkflowEnvironment;
   readonly #definitions: ReadonlyMap<string, WorkflowDefinition>;
   readonly #runners: { readonly sandboxed: WorkflowRunner; readonly unsandboxed: WorkflowRunner };
   readonly #cache = new Map<string, RunExecutor>();
   readonly #activityRuns = new Set<Promise<void>>();
   readonly #runningActivities = new Set<RunningActivity>();
   readonly #stop = new AbortController();
+  /** Aborted when `shutdownForceTime` elapses: what still runs is abandoned. */
+  readonly #force = new AbortController();
+  /** Activity attempts abandoned by a forced shutdown: their outcome is not recorded. */
+  readonly #abandoned = new WeakSet<RunningActivity>();
   readonly #warnings: SandboxWarningLog;
   #state: WorkerState = "INITIALIZED";
   #runPromise: Promise<void> | undefined;
   #unregister: (() => void) | undefined;
+  #unlisten: (() => void) | undefined;
+  /** The signal that shut the worker down, if one did. */
+  #signal: ShutdownSignal | undefined;
+  /** When running activities are cancelled (`performance.now()` time), set by the shutdown request. */
+  #graceDeadline = 0;
+  #forceTimer: ReturnType<typeof setTimeout> | undefined;
+  #workflowTasksRunning = 0;
 
   private constructor(
+    env: WorkflowEnvironment,
     service: HistoryService,
     options: CompiledWorkerOptions,
     definitions: ReadonlyMap<string, WorkflowDefinition>,
     runners: { sandboxed: WorkflowRunner; unsandboxed: WorkflowRunner },
     warnings: SandboxWarningLog,
   ) {
+    this.#env = env;
     this.#service = service;
     this.options = options;
     this.#definitions = definitions;
@@ -176,6 +202,16 @@ export class Worker {
       ? new Map<string, WorkflowDefinition>()
       : await loadWorkflows(parsed.workflowsPath, runners, { deadlockTimeoutMs });
     await guard;
+    const shutdownGraceMs = parseDuration(parsed.shutdownGraceTime ?? 0, "shutdownGraceTime");
+    const shutdownForceMs = parsed.shutdownForceTime === undefined ? undefined : parseDuration(parsed.shutdownForceTime, "shutdownForceTime");
+    if (shutdownForceMs !== undefined && shutdownForceMs <= shutdownGraceMs) {
+      throw invalidOption(
+        `Invalid option 'shutdownForceTime' of Worker.create(): ${shutdownForceMs} ms is not longer than 'shutdownGraceTime' ` +
+          `(${shutdownGraceMs} ms), so running activities would be abandoned before their cancellation could end them`,
+        "Make 'shutdownForceTime' longer than 'shutdownGraceTime' (by the time an activity needs to end once cancelled), or leave it out",
+        "shutdownForceTime",
+      );
+    }
     const resolved: CompiledWorkerOptions = {
       taskQueue: parsed.taskQueue,
       activities: { ...(parsed.activities ?? {}) },
@@ -185,9 +221,11 @@ export class Worker {
       maxConcurrentActivities: parsed.maxConcurrentActivities ?? 100,
       deadlockTimeoutMs,
       logger,
-      shutdownGraceMs: parseDuration(parsed.shutdownGraceTime ?? 0, "shutdownGraceTime"),
+      shutdownGraceMs,
+      shutdownForceMs,
+      shutdownSignals: [...new Set(parsed.shutdownSignals ?? DEFAULT_SHUTDOWN_SIGNALS)],
     };
-    return new Worker(service, resolved, definitions, runners, warnings);
+    return new Worker(env, service, resolved, definitions, runners, warnings);
   }
 
   /** The worker's lifecycle state. */
@@ -206,17 +244,18 @@ export class Worker {
   }
 
   /**
-   * Polls and runs tasks until `shutdown()`; resolves once in-flight work has finished. Rejects
-   * if the store fails (the worker's state is then `FAILED`).
+   * Polls and runs tasks until `shutdown()` or one of `shutdownSignals`; resolves once in-flight
+   * work has finished (after a signal, once the environment is torn down too). Rejects if the
+   * store fails, or with `WFS_SHUTDOWN_FORCED` when `shutdownForceTime` elapses first (the
+   * worker's state is then `FAILED`).
    *
    * @example
    * ```ts
    * import { Worker, WorkflowEnvironment } from "workflow-sandbox";
    * const env = await WorkflowEnvironment.startLocal();
    * const worker = await Worker.create(env, { taskQueue: "q", workflowsPath: "./workflows.ts" });
-   * const running = worker.run();
-   * process.once("SIGINT", () => worker.shutdown());
-   * await running;
+   * await worker.run(); // until SIGINT, SIGTERM, SIGQUIT or SIGUSR2 (a second one exits at once)
+   * await env.teardown(); // done already after a signal; needed after worker.shutdown()
    * ```
    */
   run(): Promise<void> {
@@ -238,6 +277,18 @@ export class Worker {
         await this.#runPromise?.catch(() => {});
       },
     });
+    if (this.options.shutdownSignals.length > 0) {
+      this.#unlisten = processShutdownSignals().register({
+        signals: this.options.shutdownSignals,
+        shutdown: (signal) => this.#shutdownOnSignal(signal),
+        exiting: (signal) =>
+          this.options.logger.warn(
+            `Received ${signal} again while the worker of task queue '${this.options.taskQueue}' was shutting down: exiting at once; ` +
+              `the work in flight is abandoned and runs again on the next worker`,
+            { signal, taskQueue: this.options.taskQueue },
+          ),
+      });
+    }
     this.#runPromise = this.#run();
     return this.#runPromise;
   }
@@ -275,8 +326,10 @@ export class Worker {
   }
 
   /**
-   * Stops polling; `run()` resolves once the in-flight workflow task and activities are done.
-   * Running activities see their cancellation signal abort after `shutdownGraceTime`.
+   * Stops polling; `run()` resolves once the in-flight workflow tasks and activities are done.
+   * Running activities see their cancellation signal abort `shutdownGraceTime` after this call;
+   * after `shutdownForceTime`, `run()` rejects and what still runs is abandoned. Does nothing
+   * unless the worker is `RUNNING`. It does not close the store: `env.teardown()` does.
    *
    * @example
    * ```ts
@@ -290,27 +343,118 @@ export class Worker {
    */
   shutdown(): void {
     if (this.#state !== "RUNNING") return;
+    this.#beginStop();
+  }
+
+  #shutdownOnSignal(signal: ShutdownSignal): void {
+    // Also while a shutdown() drains: the process is going away, so the environment is torn down after.
+    if (this.#state !== "RUNNING" && this.#state !== "STOPPING" && this.#state !== "DRAINING") return;
+    this.#signal ??= signal;
+    const grace = this.options.shutdownGraceMs;
+    this.options.logger.info(
+      `Received ${signal}: shutting down the worker of task queue '${this.options.taskQueue}' ` +
+        `(running activities are cancelled ${grace === 0 ? "at once" : `in ${grace} ms`}; send the signal again to exit at once)`,
+      { signal, taskQueue: this.options.taskQueue },
+    );
+    this.shutdown();
+  }
+
+  /** Stops taking work; from now on the grace and force times run. */
+  #beginStop(): void {
+    if (this.#stop.signal.aborted) return;
     this.#state = "STOPPING";
+    this.#graceDeadline = performance.now() + this.options.shutdownGraceMs;
     this.#stop.abort();
+    const force = this.options.shutdownForceMs;
+    if (force !== undefined) this.#forceTimer = setTimeout(() => this.#force.abort(), Math.min(force, MAX_TIMER_MS));
   }
 
   async #run(): Promise<void> {
+    const stopped = this.#drain().then((failure) => this.#finish(failure));
+    const forced = new Promise<typeof FORCED>((resolve) => this.#force.signal.addEventListener("abort", () => resolve(FORCED), { once: true }));
+    const outcome = await Promise.race([stopped, forced]);
+    clearTimeout(this.#forceTimer);
+    // Kept until here, so a second signal exits even while the environment is torn down.
+    this.#unlisten?.();
+    if (outcome === FORCED) {
+      stopped.catch(() => {}); // what was abandoned ends as it may: nobody waits for it
+      this.#state = "FAILED";
+      throw this.#abandon();
+    }
+    this.#state = outcome.failure === undefined ? "STOPPED" : "FAILED";
+    if (outcome.failure !== undefined) throw outcome.failure;
+  }
+
+  /**
+   * Polls until shutdown (or a store failure), then lets running activities go on until the grace
+   * time ends and cancels them, and waits for them. Resolves with the loop's failure, if any.
+   */
+  async #drain(): Promise<unknown> {
     let failure: unknown;
     try {
       await this.#loop();
     } catch (error) {
       failure = error;
-      this.options.logger.error(`Worker for task queue '${this.options.taskQueue}' failed: ${describeError(error)}`, { error });
+      if (!this.#force.signal.aborted) {
+        this.options.logger.error(`Worker for task queue '${this.options.taskQueue}' failed: ${describeError(error)}`, { error });
+      }
+      this.#beginStop();
     }
-    if (this.#runningActivities.size > 0 && this.options.shutdownGraceMs > 0) {
-      await settleWithin(Promise.all([...this.#activityRuns]), this.options.shutdownGraceMs);
+    if (this.#force.signal.aborted) return failure;
+    this.#state = "DRAINING";
+    const left = this.#graceDeadline - performance.now();
+    if (this.#runningActivities.size > 0 && left > 0) {
+      await settleWithin(Promise.all([...this.#activityRuns]), Math.min(left, MAX_TIMER_MS));
     }
+    // An attempt that ends by this cancellation is not recorded (#runActivity): it runs again.
     for (const running of this.#runningActivities) running.controller.abort(new CancelledFailure("Worker shutting down"));
     await Promise.all([...this.#activityRuns]);
+    return failure;
+  }
+
+  /** Nothing runs any more: drops the cache, leaves the service and, after a signal, tears the environment down. */
+  async #finish(failure: unknown): Promise<{ failure: unknown }> {
+    if (this.#force.signal.aborted) return { failure };
+    this.#state = "DRAINED";
+    for (const key of [...this.#cache.keys()]) this.#evict(key);
+    // Before the teardown, which stops the environment's registered workers and waits for them.
+    this.#unregister?.();
+    if (this.#signal !== undefined) {
+      // The process is going away: close the store now (a SqliteHistoryStore gives its leases
+      // back, so other processes take over at once, and is marked cleanly closed).
+      try {
+        await this.#env.teardown();
+      } catch (error) {
+        this.options.logger.error(`Could not tear the environment down after ${this.#signal}: ${describeError(error)}`, { error });
+      }
+    }
+    return { failure };
+  }
+
+  /** `shutdownForceTime` elapsed: gives up on what still runs, and returns the error `run()` rejects with. */
+  #abandon(): Error {
+    const activities = [...this.#runningActivities];
+    for (const running of activities) {
+      this.#abandoned.add(running);
+      // Gives a shared store's claim back now, so another worker runs the attempt again.
+      this.#service.releaseActivity(running);
+    }
     for (const key of [...this.#cache.keys()]) this.#evict(key);
     this.#unregister?.();
-    this.#state = failure === undefined ? "STOPPED" : "FAILED";
-    if (failure !== undefined) throw failure;
+    const tasks = this.#workflowTasksRunning;
+    const what = [
+      ...(tasks > 0 ? [`${tasks} workflow task${tasks === 1 ? "" : "s"}`] : []),
+      ...(activities.length > 0 ? [`${activities.length} activity attempt${activities.length === 1 ? "" : "s"}`] : []),
+    ].join(" and ") || "work that was ending";
+    const error = codedError(Error, {
+      code: "WFS_SHUTDOWN_FORCED",
+      message: `The worker of task queue '${this.options.taskQueue}' did not stop within 'shutdownForceTime' ` +
+        `(${this.options.shutdownForceMs} ms): it abandoned ${what}, which the next worker runs again`,
+      hint: "Exit the process (or call env.teardown(), which gives the store's leases back); to wait longer, raise 'shutdownForceTime', " +
+        "and make activities end when their cancellation signal aborts",
+    }, { name: "GracefulShutdownPeriodExpiredError" });
+    this.options.logger.error(error.message, { code: error.code, taskQueue: this.options.taskQueue });
+    return error;
   }
 
   async #loop(): Promise<void> {
@@ -340,7 +484,8 @@ export class Worker {
         const lane = async () => {
           while (next < batch.length && !stop.aborted) {
             const info = batch[next++]!;
-            await service.withLock(info.workflowId, () => this.#workflowTask(info));
+            // A task still waiting for the lock when shutdown begins has not started: it is left for later.
+            await service.withLock(info.workflowId, () => stop.aborted ? Promise.resolve() : this.#workflowTask(info));
           }
         };
         const lanes = await Promise.allSettled(Array.from({ length: Math.min(WORKFLOW_TASK_LANES, batch.length) }, lane));
@@ -376,6 +521,7 @@ export class Worker {
     let executor = this.#take(key);
     const startedTime = service.clock.now();
     service.busy++;
+    this.#workflowTasksRunning++;
     this.#warnings.begin();
     try {
       const definition = this.#definition(info);
@@ -401,6 +547,7 @@ export class Worker {
       }
     } finally {
       service.busy--;
+      this.#workflowTasksRunning--;
       this.#warnings.end();
     }
   }
@@ -531,8 +678,9 @@ export class Worker {
   #query(info: ExecutionInfo, name: string, args: Payload[]): Promise<Payload> {
     const service = this.#service;
     return service.withLock(info.workflowId, async () => {
-      // A due workflow task runs first, so the answer reflects what has arrived (a signal, say).
-      await this.#workflowTask(info);
+      // A due workflow task runs first, so the answer reflects what has arrived (a signal, say);
+      // not once the worker is stopping: it answers from the last task's state.
+      if (!this.#stop.signal.aborted) await this.#workflowTask(info);
       const current = await service.store.getExecution(info);
       if (current === undefined) {
         throw codedError(QueryFailedError, {
@@ -649,6 +797,11 @@ export class Worker {
       } else {
         outcome = this.#failedAttempt(task, data, error);
       }
+    }
+    if (this.#abandoned.has(running)) {
+      // Given back at the forced shutdown: another worker may be running the attempt now.
+      this.options.logger.debug(`Activity '${task.activityType}' (id ${task.activityId}) ended after the worker abandoned it: its outcome is not recorded`);
+      return;
     }
     await this.#finishActivity(task, outcome);
   }

@@ -80,11 +80,33 @@ export interface WorkerOptions {
    */
   readonly logger?: Logger;
   /**
-   * On shutdown, how long running activities may continue before their cancellation signal
-   * aborts.
-   * @default 0
+   * On shutdown, how long running activities may go on, counted from the shutdown request, before
+   * their cancellation signal aborts (Temporal's `shutdownGraceTime`). An attempt that ends because
+   * of that cancellation is not recorded: it runs again, with the same attempt number, on the next
+   * worker. The workflow task in flight always finishes.
+   * @default 0 (running activities are cancelled at once)
    */
   readonly shutdownGraceTime?: Duration;
+  /**
+   * On shutdown, how long to wait for in-flight work at all, counted from the shutdown request
+   * (Temporal's `shutdownForceTime`). When it elapses, `run()` rejects with `WFS_SHUTDOWN_FORCED`
+   * and what still runs is abandoned: activity attempts are given back for another worker (a late
+   * outcome is not recorded), a workflow task keeps its run until the store closes or the process
+   * exits. Exit the process after it. Must be longer than `shutdownGraceTime`, so cancelled
+   * activities have time to end.
+   * @default none: wait until everything in flight has ended
+   */
+  readonly shutdownForceTime?: Duration;
+  /**
+   * Signals that shut the worker down while `run()` runs (Temporal's Runtime `shutdownSignals`):
+   * the first one shuts every worker listening to it down gracefully and, once this worker has
+   * stopped, tears its environment down (so its store is closed and a `SqliteHistoryStore` gives
+   * its leases back at once); a further signal while it is shutting down exits the process at
+   * once with code 128 + the signal's number. The listeners are removed when `run()` ends. `[]`
+   * installs none: call `worker.shutdown()` yourself.
+   * @default ["SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR2"]
+   */
+  readonly shutdownSignals?: readonly ShutdownSignal[];
   /**
    * The default runner's determinism policy (docs/determinism.md): strict or deterministic per
    * package and per rule, the time zone and locale packages in deterministic mode see, and the
@@ -95,6 +117,40 @@ export interface WorkerOptions {
    */
   readonly determinism?: DeterminismOptions;
 }
+
+/**
+ * The signals a worker may shut down on: those a process can catch on Node and Deno, without
+ * SIGUSR1 (Node's inspector) and the ones a process cannot catch (SIGKILL, SIGSTOP).
+ *
+ * @example
+ * ```ts
+ * import { SHUTDOWN_SIGNALS } from "./worker_options.ts";
+ * SHUTDOWN_SIGNALS.includes("SIGTERM"); // true
+ * ```
+ */
+export const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR2", "SIGBREAK"] as const;
+
+/**
+ * A signal that shuts a worker down: a row of {@linkcode SHUTDOWN_SIGNALS}.
+ *
+ * @example
+ * ```ts
+ * import type { ShutdownSignal } from "./worker_options.ts";
+ * const signals: ShutdownSignal[] = ["SIGTERM"];
+ * ```
+ */
+export type ShutdownSignal = typeof SHUTDOWN_SIGNALS[number];
+
+/**
+ * The signals a worker listens to when `shutdownSignals` is not given: Temporal's Runtime default.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SHUTDOWN_SIGNALS } from "./worker_options.ts";
+ * DEFAULT_SHUTDOWN_SIGNALS; // ["SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR2"]
+ * ```
+ */
+export const DEFAULT_SHUTDOWN_SIGNALS: readonly ShutdownSignal[] = Object.freeze(["SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR2"]);
 
 const isFunction = (v: unknown) => typeof v === "function";
 const runner = z.custom<WorkflowRunner>(
@@ -132,5 +188,7 @@ export const workerOptionsSchema = z.object({
     { error: "expected a Logger (log, debug, info, warn, error)" },
   ).optional(),
   shutdownGraceTime: z.custom<Duration>(isDuration, { error: "expected milliseconds or a duration string such as '5s'" }).optional(),
+  shutdownForceTime: z.custom<Duration>(isDuration, { error: "expected milliseconds or a duration string such as '30s'" }).optional(),
+  shutdownSignals: z.array(z.enum(SHUTDOWN_SIGNALS, { error: `expected a signal name: one of ${SHUTDOWN_SIGNALS.map((s) => `'${s}'`).join(", ")}` })).optional(),
   determinism: determinismSchema.optional(),
 }).strict();
