@@ -7,7 +7,9 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createPackageScopes } from "./package_scope.ts";
 import { decodeResolveRequest } from "./resolve_marker.ts";
+import { importedCommonJsNeedsCjsLoader, requiredEsmNeedsNativeLoad } from "./runtime.ts";
 
 /** What the hooks need, passed in so that tests can stub it. */
 export interface HookState {
@@ -29,12 +31,33 @@ export interface HookState {
   readonly transpiled?: Map<string, { source?: string; error?: unknown }>;
   /** The URL of the empty module served for markers. */
   readonly emptyModuleUrl: string;
+  /**
+   * Runtime bugs the hooks work around (docs/runtime-bugs.md); this runtime's by default
+   * (loader/runtime.ts). Tests set them to check each workaround on any runtime.
+   */
+  readonly runtimeBugs?: RuntimeBugs;
+}
+
+/** Runtime bugs of `module.registerHooks` that the hooks work around. */
+export interface RuntimeBugs {
+  /**
+   * Deno: a required ES module given as source, or resolved by a hook, loses its imports; the
+   * hooks let the runtime resolve and load it itself.
+   */
+  readonly requiredEsmNeedsNativeLoad: boolean;
+  /** Node 22.15: an imported CommonJS file must go through the CommonJS loader (`"commonjs-sync"`). */
+  readonly importedCommonJsNeedsCjsLoader: boolean;
 }
 
 /** Prefix of a request for the runtime's transpiled output of a file URL (Deno only). */
 export const SOURCE_PREFIX = "workflow-sandbox-source:";
 
-type Context = { parentURL?: string; conditions?: readonly string[]; [key: string]: unknown };
+type Context = {
+  parentURL?: string;
+  // An array, or a Set in Node 22.15's require() path.
+  conditions?: readonly string[] | ReadonlySet<string>;
+  [key: string]: unknown;
+};
 type ResolveResult = { url: string; format?: string | null; shortCircuit?: boolean };
 type LoadResult = { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean };
 type NextResolveSync = (specifier: string, context?: Context) => ResolveResult;
@@ -59,7 +82,9 @@ export function createSyncHooks(state: HookState): {
   resolve(specifier: string, context: Context, next: NextResolveSync): ResolveResult;
   load(url: string, context: Context, next: NextLoadSync): LoadResult;
 } {
-  const ordinary = (specifier: string, context: Context, next: NextResolveSync): ResolveResult => {
+  const bugs = state.runtimeBugs ?? { requiredEsmNeedsNativeLoad, importedCommonJsNeedsCjsLoader };
+  const scopes = bugs.requiredEsmNeedsNativeLoad ? createPackageScopes() : undefined;
+  const ordinary = (specifier: string, context: Context, next: NextResolveSync, marker = false): ResolveResult => {
     const mapped = mapSpecifier(state, specifier, context);
     try {
       const result = schemeOnlyBuiltin(mapped, next(mapped, context));
@@ -69,6 +94,7 @@ export function createSyncHooks(state: HookState): {
         const fallback = bundlerFallback(state, mapped, context);
         if (fallback) return fallback;
       }
+      if (scopes && !marker && mapped === specifier && isScopedEsm(scopes, result.url, context)) return runtimeResolves();
       return withFormat(result);
     } catch (error) {
       const fallback = notFound(error) ? bundlerFallback(state, mapped, context) : undefined;
@@ -87,9 +113,9 @@ export function createSyncHooks(state: HookState): {
       const request = decodeResolveRequest(specifier);
       if (!request) return ordinary(specifier, context, next);
       const inner = { ...context, parentURL: request.parentURL };
-      if (!state.markerResults) return { ...ordinary(request.specifier, inner, next), shortCircuit: true };
+      if (!state.markerResults) return { ...ordinary(request.specifier, inner, next, true), shortCircuit: true };
       try {
-        state.markerResults.set(specifier, { url: ordinary(request.specifier, inner, next).url });
+        state.markerResults.set(specifier, { url: ordinary(request.specifier, inner, next, true).url });
       } catch (error) {
         state.markerResults.set(specifier, { error });
       }
@@ -111,7 +137,11 @@ export function createSyncHooks(state: HookState): {
         }
         return { format: "module", source: "", shortCircuit: true };
       }
-      return loadOwn(state, url) ?? nextLoad(url, context, next);
+      const own = loadOwn(state, url);
+      if (own) return commonJsThroughCjsLoader(bugs, url, context, own);
+      let result = jsonByFormat(url, context, nextLoad(url, context, next));
+      if (scopes) result = requiredEsmNatively(scopes, url, context, result);
+      return commonJsThroughCjsLoader(bugs, url, context, result);
     },
   };
 }
@@ -140,6 +170,80 @@ function nextLoad(url: string, context: Context, next: NextLoadSync): LoadResult
     if ((error as { code?: string }).code !== "ERR_INVALID_RETURN_PROPERTY_VALUE" || !url.startsWith("file:")) throw error;
     return { format: "commonjs", source: readFileSync(fileURLToPath(url)), shortCircuit: true };
   }
+}
+
+function hasCondition(context: Context, name: string): boolean {
+  const conditions = context.conditions;
+  if (!conditions) return false;
+  return Array.isArray(conditions) ? conditions.includes(name) : (conditions as ReadonlySet<string>).has(name);
+}
+
+// Deno 2.9.6 answers the load of a required .json file with no format, and its require() then
+// compiles the text as JavaScript ("SyntaxError: Unexpected token ':'"; iconv-lite's tables give
+// "require(...).concat is not a function"). A .json file is JSON to require() on every runtime
+// (Node answers "json" itself), so the format is filled in. Reproduction: docs/runtime-bugs.md.
+function jsonByFormat(url: string, context: Context, result: LoadResult): LoadResult {
+  if (result.format != null || !url.startsWith("file:") || !hasCondition(context, "require")) return result;
+  return new URL(url).pathname.endsWith(".json") ? { ...result, format: "json" } : result;
+}
+
+const ESM_FILE = /\.m[jt]s$/;
+const SCOPED_FILE = /\.(js|ts|jsx|tsx)$/;
+
+// The same Deno bug as requiredEsmNatively() below, for a .js (.ts, ...) ES module of a
+// `"type": "module"` package: Deno's require() compiles even the source it read itself alone when
+// the file's path came from a resolve hook (it keeps such paths apart to honour hook sources). A
+// resolve step that called next may answer no URL, and Deno then resolves the specifier itself,
+// to the file next gave. Only for require() and a specifier no hook mapped.
+function isScopedEsm(scopes: ReturnType<typeof createPackageScopes>, url: string, context: Context): boolean {
+  if (!url.startsWith("file:") || !hasCondition(context, "require")) return false;
+  const path = fileURLToPath(url);
+  return SCOPED_FILE.test(path) && scopes.of(path)?.type === "module";
+}
+
+// No URL: Deno's require() resolves the specifier itself (not in the type: Node requires a URL,
+// and this answer is only given on Deno).
+function runtimeResolves(): ResolveResult {
+  return { url: null } as unknown as ResolveResult;
+}
+
+// Deno 2.9.6's require() of an ES module whose source a load hook returned compiles that source
+// alone, so its imports are not in the module graph: `Cannot resolve module "./value.js"` (qs,
+// deep-equal and get-intrinsic reach async-function's require.mjs so). With a null source Deno
+// loads the file itself, graph and all, as without hooks. Only when the source is the file's own
+// text (no hook changed it), and without shortCircuit: Deno checks the source of a step that
+// short-circuits, not of one that called next. Reproduction: docs/runtime-bugs.md.
+function requiredEsmNatively(
+  scopes: ReturnType<typeof createPackageScopes>,
+  url: string,
+  context: Context,
+  result: LoadResult,
+): LoadResult {
+  if (result.source == null || !url.startsWith("file:") || !hasCondition(context, "require")) return result;
+  if (result.format !== undefined && result.format !== "module") return result;
+  const path = fileURLToPath(url);
+  const esm = result.format === "module" || ESM_FILE.test(path) || (SCOPED_FILE.test(path) && scopes.of(path)?.type === "module");
+  if (!esm) return result;
+  const source = typeof result.source === "string" ? result.source : new TextDecoder().decode(result.source as Uint8Array);
+  let own: string;
+  try {
+    own = readFileSync(path, "utf8");
+  } catch {
+    return result;
+  }
+  return source === own ? { format: result.format, source: null } : result;
+}
+
+// Node 22.15 runs a CommonJS file that the ES module loader imports under registerHooks with a
+// require() of that loader's own, which cannot link an ES module importing CommonJS: "request for
+// './value.js' is not in cache", and a .cjs workflow requiring the workflow API fails. Later 22.x
+// hand such a file to the CommonJS loader (https://github.com/nodejs/node/issues/59666 tracks the
+// re-invented require); "commonjs-sync" is 22.15's translator that does so, the one its require(esm)
+// uses for CommonJS. The CommonJS loader then loads the file through the hooks again, as require().
+// Reproduction: docs/runtime-bugs.md.
+function commonJsThroughCjsLoader(bugs: RuntimeBugs, url: string, context: Context, result: LoadResult): LoadResult {
+  if (!bugs.importedCommonJsNeedsCjsLoader || result.format !== "commonjs" || !url.startsWith("file:")) return result;
+  return hasCondition(context, "import") ? { ...result, format: "commonjs-sync" } : result;
 }
 
 function mapSpecifier(state: HookState, specifier: string, context: Context): string {

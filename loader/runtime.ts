@@ -258,3 +258,27 @@ export function assertSupportedRuntime(): void {
   const error = unsupportedRuntime();
   if (error) throw error;
 }
+
+/**
+ * Deno's `require()` of an ES module whose source a `module.registerHooks` load hook returned
+ * compiles that source alone (no module graph), so the module's own imports fail with
+ * `Cannot resolve module "./value.js"`; with a `null` source Deno loads the file natively, imports
+ * and all. The same for a `.js` ES module of a `"type": "module"` package whose path a resolve
+ * hook answered. Measured on Deno 2.9.6 (docs/runtime-bugs.md); loader/hooks.ts lets Deno resolve
+ * and load such a module itself when no hook changed it. Node requires a URL from every resolve
+ * step and a source from every load step, so this stays off there.
+ */
+export const requiredEsmNeedsNativeLoad: boolean = isDeno;
+
+/**
+ * Node 22.15's ES module loader runs a CommonJS file imported under `module.registerHooks` with a
+ * `require` of its own, which cannot link an ES module that imports CommonJS ("request for
+ * './value.js' is not in cache"): a `.cjs` workflow requiring the workflow API fails. Later 22.x
+ * reload such a file through the CommonJS loader (`shouldBeReloadedByCJSLoader`, and the FIXME
+ * citing https://github.com/nodejs/node/issues/59666 in its translators); loader/hooks.ts asks for
+ * that translator (format `"commonjs-sync"`). Measured: 22.15.0 has the bug, 22.23.3 not (the
+ * versions between were not measured; the workaround matches what 22.23 does, so it is harmless
+ * there). docs/runtime-bugs.md.
+ */
+export const importedCommonJsNeedsCjsLoader: boolean = !isDeno &&
+  compareVersions(nodeVersion, [22, 15, 0]) >= 0 && compareVersions(nodeVersion, [22, 23, 0]) < 0;

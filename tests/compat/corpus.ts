@@ -147,87 +147,13 @@ const DENO_LOCATION = "on Deno the sandboxed stack lacks the frames of a CommonJ
   "required, so the location is the nearest caller left: debug's node.js and common.js are both required by another " +
   "of its modules, so it is the workflow's own call";
 
-/**
- * Deno 2.9 with any `module.registerHooks` hooks registered (the sandbox's, even pass-through
- * ones) parses a required .json file as JavaScript, so the host's own import of the workflow (the
- * worker's discovery) fails; the sandboxed runs are right. Issue 12 ("Deno 2.9
- * module.registerHooks"): answering `format: "json"` for .json URLs in the load hook works around it.
- */
-const DENO_JSON_REQUIRE = {
-  kinds: ["ts", "js", "mjs", "cjs"],
-  runtimes: ["deno"],
-  actual: "the host's own import (hooks registered) gave SyntaxError: Unexpected token ':'",
-  expected: "the host imports the workflow file and the run gives the package's result",
-  repro: js`// deno run -A repro.mjs, beside data.json ({"a": 1}): Deno 2.9.6 throws
-// SyntaxError: Unexpected token ':'; without the hooks, and on Node, it returns { a: 1 }.
-import { createRequire, registerHooks } from "node:module";
-registerHooks({ resolve: (s, c, next) => next(s, c), load: (u, c, next) => next(u, c) });
-createRequire(import.meta.url)("./data.json");`,
-} as const satisfies KnownBug;
-
-/**
- * Deno 2.9 with `module.registerHooks` hooks registered cannot resolve the relative imports of an
- * ES module loaded by require() (async-function's require.mjs, reached through get-intrinsic), so
- * the host's own import of the workflow fails; the sandboxed runs are right (issue 12).
- */
-/**
- * Node 22.15 with `module.registerHooks` hooks registered: an `import` of a CommonJS module that
- * require()s an ES module with static imports fails with "request for '<import>' is not in cache"
- * (an uncaught ERR_VM_MODULE_LINK_FAILURE at times), and every later import of that ES module in
- * the process fails too. A .cjs workflow file requires the workflow API (an ES module), so the
- * worker's discovery of every .cjs workflow fails on Node 22.15; the ES workflows of qs, deep-equal
- * and get-intrinsic reach async-function's require.mjs the same way. Node 22.23 does not have it.
- */
-const NODE2215_IMPORT_CJS_REQUIRING_ESM = {
-  kinds: ["cjs"],
-  runtimes: ["node22.15"],
-  actual: "the host's own import (hooks registered) gave Error: request for './sandbox/workflow_definition.ts' is not in cache",
-  expected: "the host imports the workflow file and the run gives the package's result",
-  repro: js`// node repro.mjs on Node 22.15.0, beside consumer.cjs (module.exports = require("./lib.mjs");), lib.mjs
-// (import value from "./value.js"; export default value;) and value.js (module.exports = 42;): the import
-// is rejected with "request for './value.js' is not in cache", and so is every later import of lib.mjs.
-// Without the hooks, and on Node 22.23: the namespace of lib.mjs.
-import { registerHooks } from "node:module";
-registerHooks({ resolve: (s, c, next) => next(s, c), load: (u, c, next) => next(u, c) });
-try {
-  await import("./consumer.cjs");
-  console.log("imported");
-} catch (error) {
-  console.log(error.message);
-}`,
-  breaksHost: {
-    files: {
-      "package.json": js`{ "type": "commonjs" }`,
-      "consumer.cjs": js`module.exports = require("./lib.mjs");`,
-      "lib.mjs": js`import value from "./value.js";
-export default value;`,
-      "value.js": js`module.exports = 42;`,
-    },
-    output: "request for './value.js' is not in cache",
-  },
-} as const satisfies KnownBug;
+// The host-import bugs that issue 12's corpus found (Deno 2.9.6: a required .json file parsed as
+// JavaScript, a required ES module without its imports; Node 22.15: an imported CommonJS file whose
+// require() cannot link an ES module importing CommonJS) are runtime bugs of module.registerHooks
+// that loader/hooks.ts works around: docs/runtime-bugs.md, tests/runtime_bug_workarounds_test.ts.
 
 /** Bugs of the workflow files themselves, which every package of the corpus shows. */
-export const EVERY_PACKAGE_BUGS: readonly KnownBug[] = [NODE2215_IMPORT_CJS_REQUIRING_ESM];
-
-const NODE2215_GET_INTRINSIC = {
-  ...NODE2215_IMPORT_CJS_REQUIRING_ESM,
-  kinds: ["ts", "js", "mjs"],
-  actual: "the host's own import (hooks registered) gave Error: request for './index.js' is not in cache",
-} as const satisfies KnownBug;
-
-const DENO_REQUIRE_ESM = {
-  kinds: ["ts", "js", "mjs", "cjs"],
-  runtimes: ["deno"],
-  actual: "the host's own import (hooks registered) gave TypeError: TypeError: Cannot resolve module \"./index.js\"",
-  expected: "the host imports the workflow file and the run gives the package's result",
-  repro: js`// deno run -A repro.mjs, beside lib.mjs (import value from "./value.js"; export default value;)
-// and value.js (module.exports = 42;): Deno 2.9.6 throws TypeError: Cannot resolve module
-// "./value.js" from ".../lib.mjs"; without the hooks, and on Node, it returns the namespace.
-import { createRequire, registerHooks } from "node:module";
-registerHooks({ resolve: (s, c, next) => next(s, c), load: (u, c, next) => next(u, c) });
-createRequire(import.meta.url)("./lib.mjs");`,
-} as const satisfies KnownBug;
+export const EVERY_PACKAGE_BUGS: readonly KnownBug[] = [];
 
 export const CORPUS: readonly CorpusPackage[] = [
   // ---------------------------------------------------------------- the packages issue 12 names
@@ -293,7 +219,6 @@ return {
       "validators compiled with new Function, codegen classes checked with instanceof in other modules.",
     deterministic: true,
     determinism: "Schema compilation and validation are pure.",
-    knownBugs: [DENO_JSON_REQUIRE],
     esm: js`import Ajv from "ajv";`,
     cjs: js`const Ajv = require("ajv");`,
     body: js`const ajv = new Ajv({ allErrors: true });
@@ -315,7 +240,6 @@ return { good, bad, errors: (validate.errors ?? []).map((e) => [e.instancePath, 
     why: "A CommonJS validator over the @hapi packages; its errors are classes checked across modules.",
     deterministic: true,
     determinism: "Validation of given values; no date defaults are used.",
-    knownBugs: [DENO_JSON_REQUIRE],
     esm: js`import Joi from "joi";`,
     cjs: js`const Joi = require("joi");`,
     body: js`const schema = Joi.object({
@@ -336,7 +260,6 @@ return { ok: ok.value, okError: ok.error ?? null, bad: bad.error.details.map((d)
       "`module-sync` condition (issue 12: Deno's hooks failed there).",
     deterministic: true,
     determinism: "Pure parsing and formatting.",
-    knownBugs: [DENO_REQUIRE_ESM, NODE2215_GET_INTRINSIC],
     esm: js`import qs from "qs";`,
     cjs: js`const qs = require("qs");`,
     body: js`return {
@@ -353,7 +276,6 @@ return { ok: ok.value, okError: ok.error ?? null, bad: bad.error.details.map((d)
       "which-boxed-primitive, ...), some required as ES modules.",
     deterministic: true,
     determinism: "Pure comparisons.",
-    knownBugs: [DENO_REQUIRE_ESM, NODE2215_GET_INTRINSIC],
     esm: js`import deepEqual from "deep-equal";`,
     cjs: js`const deepEqual = require("deep-equal");`,
     body: js`return {
@@ -373,7 +295,6 @@ return { ok: ok.value, okError: ok.error ?? null, bad: bad.error.details.map((d)
       "\"module.exports\" export (issue 12, B5).",
     deterministic: true,
     determinism: "Reads the realm's intrinsics.",
-    knownBugs: [DENO_REQUIRE_ESM, NODE2215_GET_INTRINSIC],
     esm: js`import GetIntrinsic from "get-intrinsic";`,
     cjs: js`const GetIntrinsic = require("get-intrinsic");`,
     body: js`return {
@@ -1183,7 +1104,6 @@ return { matched: m && { path: m.path, params: { ...m.params } }, compiled: comp
     why: "Requires mime-db's 200 KB db.json.",
     deterministic: true,
     determinism: "Lookups in a fixed table.",
-    knownBugs: [DENO_JSON_REQUIRE],
     esm: js`import mime from "mime-types";`,
     cjs: js`const mime = require("mime-types");`,
     body: js`return { json: mime.lookup("data.json"), type: mime.contentType("markdown"), ext: mime.extension("text/html"), charset: mime.charset("text/plain") };`,
@@ -1208,7 +1128,6 @@ return { matched: m && { path: m.path, params: { ...m.params } }, compiled: comp
     why: "Requires its codes.json.",
     deterministic: true,
     determinism: "Lookups in a fixed table.",
-    knownBugs: [DENO_JSON_REQUIRE],
     esm: js`import status from "statuses";`,
     cjs: js`const status = require("statuses");`,
     body: js`return { code: status("Not Found"), message: status.message[418], redirect: status.redirect[301], retry: status.retry[503] };`,
@@ -1319,10 +1238,6 @@ return { pattern, matches: new RegExp(pattern).test("How much $ for a 🦄? (a.b
     why: "Requires its code-page tables (.json) on demand; checks the Node version when loaded.",
     deterministic: true,
     determinism: "Pure transcoding.",
-    knownBugs: [{
-      ...DENO_JSON_REQUIRE,
-      actual: "the host's own import (hooks registered) gave TypeError: require(...).concat is not a function",
-    }],
     esm: js`import iconv from "iconv-lite";`,
     cjs: js`const iconv = require("iconv-lite");`,
     body: js`return {

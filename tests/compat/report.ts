@@ -238,7 +238,10 @@ export function renderDoc(all: readonly RunResults[], corpus: readonly CorpusPac
   };
   for (const bug of EVERY_PACKAGE_BUGS) add("every package", bug);
   for (const pkg of corpus) for (const bug of pkg.knownBugs ?? []) add(pkg.name, bug);
-  if (bugs.size === 0) lines.push("None.");
+  if (bugs.size === 0) {
+    lines.push("None. The runtime bugs the loader works around are in [runtime-bugs.md](runtime-bugs.md).");
+    lines.push("");
+  }
   for (const { names, bug } of bugs.values()) {
     lines.push(`### ${names.join(", ")}`);
     lines.push("");
