@@ -24,6 +24,7 @@ import type { TsSettings } from "./ts_settings.ts";
 import { compileVerbatimCommonJs } from "./verbatim_commonjs.ts";
 import { verbatimCommonJs } from "./runtime.ts";
 import { esbuildFailure, esbuildSyntaxError } from "./esbuild_error.ts";
+import { compileErrorLocation } from "./compile_error_location.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
 export const FUNCTOR_FORMAT = 15;
@@ -181,7 +182,7 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
         functor = mod.exports as Functor;
       }
     } catch (error) {
-      throw loadError(filePath, error);
+      throw loadError(filePath, error, code);
     }
     loaded.set(key, functor);
     return functor;
@@ -255,7 +256,7 @@ export function createFunctorCompiler(options: FunctorCompilerOptions): FunctorC
         try {
           functor = ((await import(pathToFileURL(path!).href)) as { default: Functor }).default;
         } catch (error) {
-          throw loadError(filePath, error);
+          throw loadError(filePath, error, finalCode);
         }
         loaded.set(key, functor);
         return functor;
@@ -551,16 +552,19 @@ async function transformAsync(
 /**
  * A functor that V8 does not compile (a module esbuild accepts and V8 rejects, such as a
  * malformed regular expression literal): natively the module's SyntaxError, so it is one here,
- * naming the module's file rather than the functor's cache file.
+ * at the module's own file:line:col rather than the functor's (loader/compile_error_location.ts),
+ * or naming the file only where the position cannot be found. `code` is the functor's text, for
+ * the runtimes whose error does not name the functor's file (Deno, a read-only cache).
  */
-function loadError(filePath: string, error: unknown): unknown {
+function loadError(filePath: string, error: unknown, code?: string): unknown {
   if (!(error instanceof SyntaxError)) return error;
+  const where = compileErrorLocation(filePath, error, code);
   return codedError(SyntaxError, {
     code: "WFS_COMPILE",
-    message: `Cannot compile ${filePath}: ${error.message}`,
-    hint: "Fix the syntax in that file",
+    message: `Cannot compile ${where ?? filePath}: ${error.message}`,
+    hint: where ? "Fix the syntax at that position" : "Fix the syntax in that file",
     cause: error,
-  }, { location: filePath });
+  }, { location: where ?? filePath });
 }
 
 function compileError(filePath: string, error: unknown): unknown {

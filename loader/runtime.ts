@@ -282,3 +282,66 @@ export const requiredEsmNeedsNativeLoad: boolean = isDeno;
  */
 export const importedCommonJsNeedsCjsLoader: boolean = !isDeno &&
   compareVersions(nodeVersion, [22, 15, 0]) >= 0 && compareVersions(nodeVersion, [22, 23, 0]) < 0;
+
+/** Where a runtime says V8 placed a `SyntaxError`: the script's name, 1-based line and column. */
+export interface SyntaxErrorPosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+// Node's decoration: `<file>:<line>`, the source line, then spaces (a tab under a tab) and a `^`
+// under every character of the error's range.
+const NODE_ARROW = /^(.+):(\d+)\n[^\n]*\n([ \t]*)\^/;
+
+/**
+ * The position a runtime gives a `SyntaxError` thrown while compiling a script, or undefined
+ * where it gives none.
+ *
+ * - Node decorates the stack of such an error with `<file>:<line>`, the source line and a
+ *   `^^^` underline starting at the error's column (`GetErrorSource` in
+ *   https://github.com/nodejs/node/blob/main/src/node_errors.cc, for CommonJS loading and `vm`);
+ *   the underline stops after about 1,000 characters, so a column beyond gives none.
+ * - Deno does not: its stack starts at the caller's frames. Its internal `core.destructureError`
+ *   (deno_core `JsError::from_v8_exception`) reports V8's own position of the error when the error
+ *   has no stack frames, so the caller compiles with `Error.stackTraceLimit = 0`; with frames, or
+ *   when a Deno release drops that function, undefined. Measured on Deno 2.9.6.
+ *
+ * @example
+ * ```ts
+ * import vm from "node:vm";
+ * import { syntaxErrorPosition } from "./runtime.ts";
+ * const limit = Error.stackTraceLimit;
+ * Error.stackTraceLimit = 0;
+ * try {
+ *   new vm.Script("let a;\nconst r = /(?<n>x)(?<n>y)/;", { filename: "f.js" });
+ * } catch (error) {
+ *   syntaxErrorPosition(error); // { file: "f.js", line: 2, column: 11 }
+ * } finally {
+ *   Error.stackTraceLimit = limit;
+ * }
+ * ```
+ */
+export function syntaxErrorPosition(error: unknown): SyntaxErrorPosition | undefined {
+  if (!(error instanceof SyntaxError)) return undefined;
+  const stack = typeof error.stack === "string" ? error.stack : "";
+  const arrow = NODE_ARROW.exec(stack);
+  if (arrow) return { file: arrow[1]!, line: Number(arrow[2]), column: arrow[3]!.length + 1 };
+  if (!isDeno || /\n\s+at /.test(stack)) return undefined;
+  const internal = deno as unknown as { internal?: symbol } & Record<symbol, unknown>;
+  const core = internal.internal === undefined
+    ? undefined
+    : (internal[internal.internal] as { core?: { destructureError?: unknown } } | undefined)?.core;
+  if (typeof core?.destructureError !== "function") return undefined;
+  try {
+    type Frame = { fileName?: unknown; lineNumber?: unknown; columnNumber?: unknown };
+    const frames = (core.destructureError as (error: unknown) => { frames?: Frame[] }).call(core, error).frames;
+    const frame = frames?.length === 1 ? frames[0]! : undefined;
+    if (typeof frame?.fileName !== "string" || typeof frame.lineNumber !== "number" || typeof frame.columnNumber !== "number") {
+      return undefined;
+    }
+    return { file: frame.fileName, line: frame.lineNumber, column: frame.columnNumber };
+  } catch {
+    return undefined;
+  }
+}
