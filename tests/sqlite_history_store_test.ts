@@ -555,6 +555,100 @@ async function observeDamage(path: string, expected: unknown): Promise<"refused-
   }
 }
 
+// ---- what a process remembers ---------------------------------------------------------------
+
+test("a run another connection changed or deleted is read from the file again: its history checked, a deleted run gone", async () => {
+  const path = newPath();
+  const store = await open(path);
+  for (const workflowId of ["a", "b", "c"]) {
+    await store.createExecution(started(workflowId));
+    await store.append({ workflowId, runId: "r1" }, { expectedLastEventId: 1, events: [event(2, "SignalReceived"), event(3, "SignalReceived")] });
+    assert.equal((await store.readEvents({ workflowId })).length, 3, "read once: remembered");
+  }
+  const other = new DatabaseSync(path);
+  other.exec("PRAGMA busy_timeout = 1000");
+  const run = (workflowId: string) => (other.prepare("SELECT id FROM runs WHERE workflow_id = ?").get(workflowId) as { id: number }).id;
+  other.prepare("UPDATE events SET body = body || ' ' WHERE run = ? AND event_id = 2").run(run("a"));
+  other.prepare("DELETE FROM events WHERE run = ?").run(run("b"));
+  other.prepare("DELETE FROM runs WHERE id = ?").run(run("b"));
+  other.close();
+  await assert.rejects(store.readEvents({ workflowId: "a" }), isCorruptFor("a", 2), "the history is read from the file and checked");
+  await assert.rejects(store.append({ workflowId: "a", runId: "r1" }, { expectedLastEventId: 3, events: [event(4, "SignalReceived")] }).then(() =>
+    store.readEvents({ workflowId: "a" })
+  ), isCorruptFor("a", 2));
+  assert.equal(await store.getExecution({ workflowId: "b" }), undefined, "a deleted run is not answered from memory");
+  await rejectsWith(store.readEvents({ workflowId: "b" }), "WFS_STORE_NOT_FOUND", /no workflow has this id/);
+  assert.equal((await store.readEvents({ workflowId: "c" })).length, 3, "an unchanged run reads as before");
+  await store.close();
+});
+
+test("a row changed under a running process is answered with what that process checked, never with the change; a restart refuses it", async () => {
+  const path = newPath();
+  const store = await open(path);
+  await store.createExecution(started("a"));
+  const checked = await store.getExecution({ workflowId: "a" });
+  const other = new DatabaseSync(path);
+  other.exec("PRAGMA busy_timeout = 1000");
+  other.exec("UPDATE runs SET task_queue = 'elsewhere' WHERE workflow_id = 'a'"); // its checksum no longer matches
+  other.close();
+  assert.deepEqual(await store.getExecution({ workflowId: "a" }), checked);
+  assert.deepEqual((await store.listWorkflowTasks()).map((info) => info.taskQueue), ["q"]);
+  assert.deepEqual((await store.verify()).problems.map((problem) => problem.workflowId), ["a"], "verify() reads the file");
+  await store.close();
+  const reopened = await open(path);
+  await assert.rejects(reopened.getExecution({ workflowId: "a" }), isCorruptFor("a"));
+  await reopened.close();
+});
+
+test("writes of one group that fail leave memory as the database is: later reads and writes see only what was committed", async () => {
+  const store = await open(newPath());
+  await store.createExecution(started("a"));
+  const key = { workflowId: "a", runId: "r1" };
+  const results = await Promise.allSettled([
+    store.append(key, { expectedLastEventId: 1, events: [event(2, "SignalReceived")] }),
+    store.append(key, { expectedLastEventId: 1, events: [event(2, "TimerFired")] }), // stale: rejected
+    store.append(key, { expectedLastEventId: 2, events: [event(3, "SignalReceived")], timers: { remove: ["missing"] } }), // invalid: rejected
+    store.createExecution(started("a", "r2")), // running: rejected
+  ]);
+  assert.deepEqual(results.map((result) => result.status), ["fulfilled", "rejected", "rejected", "rejected"]);
+  assert.equal((await store.getExecution(key))?.lastEventId, 2);
+  assert.deepEqual((await store.readEvents(key)).map((e) => e.type), ["WorkflowExecutionStarted", "SignalReceived"]);
+  await store.append(key, { expectedLastEventId: 2, events: [event(3, "WorkflowExecutionCompleted")], status: "completed" });
+  await store.close();
+  const reopened = await open(store.path);
+  assert.deepEqual((await reopened.readEvents(key)).map((e) => e.type), ["WorkflowExecutionStarted", "SignalReceived", "WorkflowExecutionCompleted"]);
+  await reopened.close();
+});
+
+test("a run deleted by retention is gone from memory too, even when the next run gets its row id", async () => {
+  const store = await open(newPath());
+  await store.createExecution(started("old"));
+  await store.append({ workflowId: "old", runId: "r1" }, { expectedLastEventId: 1, events: [event(2, "WorkflowExecutionCompleted")], status: "completed" });
+  assert.equal((await store.readEvents({ workflowId: "old" })).length, 2);
+  assert.equal(await store.deleteClosedRuns({ closedBefore: Infinity }), 1);
+  await store.createExecution(started("new"));
+  assert.equal(await store.getExecution({ workflowId: "old", runId: "r1" }), undefined);
+  await rejectsWith(store.readEvents({ workflowId: "old" }), "WFS_STORE_NOT_FOUND", /no workflow has this id/);
+  assert.deepEqual((await store.readEvents({ workflowId: "new" })).map((e) => e.type), ["WorkflowExecutionStarted"]);
+  await store.close();
+});
+
+test("checkpoints go on while the store writes, and the last store to close still removes the WAL", async () => {
+  const path = newPath();
+  const store = await open(path);
+  const initial = fs.statSync(path).size;
+  for (let round = 0; round < 20 && fs.statSync(path).size === initial; round++) {
+    await Promise.all(Array.from({ length: 100 }, (_, index) => store.createExecution(started(`wf-${round}-${index}`, "r1", { pad: "x".repeat(2_000) }))));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(fs.statSync(path).size > initial, "the log was copied into the database file while the store ran");
+  await store.close();
+  assert.equal(fs.existsSync(`${path}-wal`), false);
+  const reopened = await open(path);
+  assert.equal((await reopened.verify()).ok, true);
+  await reopened.close();
+});
+
 // ---- threat model: the WAL -------------------------------------------------------------------
 
 /**

@@ -46,6 +46,28 @@ export interface GroupCommitOptions {
   readonly busyTimeoutMs: number;
   /** Turns a SQLite error into the store's error. */
   readonly toError: (error: unknown) => HistoryStoreError;
+  /**
+   * Told how each transaction goes, so that what the writes changed in memory (the store's cache
+   * of verified runs, ./_sqlite_run_cache.ts) follows what the database kept.
+   * @default none
+   */
+  readonly observer?: TransactionObserver;
+}
+
+/** What {@linkcode GroupCommit} tells about each transaction, in order. */
+export interface TransactionObserver {
+  /** A transaction began (`BEGIN IMMEDIATE` returned): the writes are applied next. */
+  began(): void;
+  /** A write of the transaction is about to be applied. */
+  writeStarts(): void;
+  /** The write just applied was undone (it threw, or its savepoint could not be released); the transaction goes on. */
+  writeUndone(): void;
+  /**
+   * The transaction ended: committed, rolled back (nothing of it is in the database), or
+   * `"unknown"` when COMMIT failed or SQLite rolled the transaction back itself; `writes` is how
+   * many writes it committed.
+   */
+  ended(outcome: "committed" | "rolled-back" | "unknown", writes: number): void;
 }
 
 /** Retry delays while another process holds the write lock, in ms (the last repeats). */
@@ -57,6 +79,7 @@ export class GroupCommit {
   readonly #grouped: boolean;
   readonly #busyTimeoutMs: number;
   readonly #toError: (error: unknown) => HistoryStoreError;
+  readonly #observer: TransactionObserver | undefined;
   #queue: Queued[] = [];
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
@@ -77,6 +100,7 @@ export class GroupCommit {
     this.#grouped = options.grouped;
     this.#busyTimeoutMs = options.busyTimeoutMs;
     this.#toError = options.toError;
+    this.#observer = options.observer;
   }
 
   /**
@@ -162,13 +186,17 @@ export class GroupCommit {
     const queue = this.#queue;
     this.#queue = [];
     const done: { write: Queued; value: unknown }[] = [];
+    const observer = this.#observer;
+    observer?.began();
     if (queue.length === 1) {
       // One write: no savepoint, its failure rolls the transaction back.
       const write = queue[0]!;
       try {
+        observer?.writeStarts();
         done.push({ write, value: write.apply() });
       } catch (error) {
-        rollback(this.#db);
+        // A ROLLBACK that fails leaves the outcome to SQLite: unknown.
+        observer?.ended(rollback(this.#db) ? "rolled-back" : "unknown", 0);
         write.reject(error);
         return this.#settled();
       }
@@ -181,6 +209,7 @@ export class GroupCommit {
         return;
       }
       try {
+        observer?.writeStarts();
         const value = write.apply();
         db.exec("RELEASE write");
         done.push({ write, value });
@@ -188,6 +217,7 @@ export class GroupCommit {
         try {
           db.exec("ROLLBACK TO write");
           db.exec("RELEASE write");
+          observer?.writeUndone();
         } catch {
           // SQLite rolls back the whole transaction itself after some failures (SQLITE_FULL,
           // SQLITE_IOERR, SQLITE_BUSY, https://www.sqlite.org/lang_transaction.html), so the
@@ -203,10 +233,12 @@ export class GroupCommit {
       db.exec("COMMIT");
     } catch (error) {
       rollback(this.#db);
+      observer?.ended("unknown", 0);
       const failure = this.#toError(error);
       for (const { write } of done) write.reject(failure);
       return this.#settled();
     }
+    observer?.ended("committed", done.length);
     this.commits++;
     this.writes += done.length;
     for (const { write, value } of done) write.durable?.(value);
@@ -217,6 +249,7 @@ export class GroupCommit {
   /** Ends a transaction SQLite rolled back: the writes applied in it reject; `rest` wait for the next group. */
   #abort(error: unknown, done: { write: Queued }[], rest: Queued[]): void {
     rollback(this.#db);
+    this.#observer?.ended("unknown", 0);
     const failure = this.#toError(error);
     for (const { write } of done) write.reject(failure);
     this.#queue = [...rest, ...this.#queue];
@@ -235,10 +268,13 @@ export class GroupCommit {
   }
 }
 
-function rollback(db: DatabaseSync): void {
+/** Rolls the open transaction back; `false` when there was none left (SQLite rolled it back itself). */
+function rollback(db: DatabaseSync): boolean {
   try {
     db.exec("ROLLBACK");
+    return true;
   } catch {
     // No transaction is open any more: SQLite rolled it back.
+    return false;
   }
 }

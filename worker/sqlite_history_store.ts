@@ -23,8 +23,10 @@
  * `PRAGMA data_version` so a commit of another process is noticed within `pollInterval`.
  *
  * `DatabaseSync` is synchronous: a commit (tens of µs with `synchronous=NORMAL`, a few hundred
- * with `FULL`), a read, a checkpoint (ms, every ~4 MB of WAL), `quick_check` at open (proportional
- * to the database) and `VACUUM INTO` backups block the event loop for their duration. A wait for
+ * with `FULL`), a read, `quick_check` at open (proportional to the database) and `VACUUM INTO`
+ * backups block the event loop for their duration. Checkpoints run on a thread of their own
+ * (./_sqlite_checkpointer.ts), and the runs this process wrote or checked are answered from
+ * memory (./_sqlite_run_cache.ts), so the worker's repeated looks at a run cost no query. A wait for
  * the write lock another process holds does not: the writing connection has no busy timeout and
  * group commit retries on the event loop (./_sqlite_group_commit.ts). Timers fire late by as long
  * as a synchronous stretch lasts (durable timers keep absolute deadlines, so they fire late, never
@@ -68,7 +70,9 @@ import {
 import { parseOptions } from "./_options.ts";
 import { backupDatabase, type BackupFacts } from "./_sqlite_backup.ts";
 import { sqliteError, type SqliteErrorContext } from "./_sqlite_errors.ts";
+import { Checkpointer } from "./_sqlite_checkpointer.ts";
 import { GroupCommit } from "./_sqlite_group_commit.ts";
+import { type CachedRun, type ChecksumReader, RunCache } from "./_sqlite_run_cache.ts";
 import { anySessionAlive, removeSessionFile, sessionAlive, sessionFolder, SessionLock } from "./_sqlite_sessions.ts";
 import { readWholeStore } from "./_sqlite_import.ts";
 import {
@@ -308,6 +312,15 @@ const DEFAULT_POLL_INTERVAL_MS = 25;
 const DEFAULT_LEASE_TIMEOUT_MS = 10_000;
 /** A posted query nobody withdrew (its client died) is deleted after this long. */
 const QUERY_LEFTOVER_MS = 10 * 60_000;
+/**
+ * The latest run of a workflow id: the greatest row id among its runs, found in the index of its
+ * ids (measured faster than `ORDER BY id DESC LIMIT 1`, which sorts, notably when there is none).
+ */
+const LATEST_RUN_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = (SELECT max(id) FROM runs WHERE workflow_id = ?)`;
+/** The columns of `runs` an UPDATE may set: all but the row id. */
+const UPDATED_COLUMNS = RUN_COLUMNS.split(", ").slice(1);
+/** Events written by one INSERT statement at most (so at most that many statements are prepared for them). */
+const EVENTS_PER_INSERT = 8;
 /** Runs deleted per transaction by retention, so the event loop is never blocked long. */
 const DELETE_BATCH = 500;
 
@@ -390,6 +403,16 @@ export class SqliteHistoryStore implements HistoryStore {
   #hinted = false;
   /** What several processes share: see {@linkcode StoreCoordination}. */
   readonly coordination: StoreCoordination;
+  /** The runs this process wrote or verified (./_sqlite_run_cache.ts). */
+  readonly #cache = new RunCache();
+  /** The text of the UPDATE of each set of changed run columns (by their indexes). */
+  readonly #updateStatements = new Map<string, string>();
+  /** The thread that checkpoints the WAL off the event loop, once the store has written enough. */
+  #checkpointer: Checkpointer | undefined;
+  /** Whether {@linkcode #observeCommits} looked during the current task (reset by a microtask). */
+  #commitsObserved = false;
+  /** Reads a run row's stored checksum by row id, on each connection: how the cache checks an entry. */
+  readonly #checksumReaders = new Map<DatabaseSync, ChecksumReader>();
 
   private constructor(init: {
     path: string;
@@ -428,6 +451,26 @@ export class SqliteHistoryStore implements HistoryStore {
       grouped: init.groupCommit,
       busyTimeoutMs: init.busyTimeoutMs,
       toError: (error) => sqliteError(this.#context("Cannot commit to history store"), error),
+      // The cache follows the write transactions: staged while one runs, kept once it commits.
+      observer: {
+        began: () => {
+          this.#cache.begin();
+          // Inside the transaction, which holds the write lock: what it reads is the latest commit,
+          // so the reads of this task (the writers' continuations) need not look again.
+          try {
+            this.#cache.observe(this.#readDataVersion());
+            this.#commitsSeenThisTask();
+          } catch {
+            this.#cache.clear();
+          }
+        },
+        writeStarts: () => this.#cache.startWrite(),
+        writeUndone: () => this.#cache.undoWrite(),
+        ended: (outcome, writes) => {
+          this.#cache.end(outcome);
+          if (writes > 0) this.#checkpointer?.committed(writes);
+        },
+      },
     });
     this.coordination = this.#coordination();
   }
@@ -550,6 +593,7 @@ export class SqliteHistoryStore implements HistoryStore {
         }, Math.min(Math.max(retentionMs / 10, 1_000), 3_600_000));
         store.#sweeper.unref?.();
       }
+      store.#checkpointer = new Checkpointer({ path, synchronous, writer });
       return store;
     } catch (error) {
       for (const db of connections.reverse()) closeQuietly(db);
@@ -610,7 +654,8 @@ export class SqliteHistoryStore implements HistoryStore {
       if (earlier !== undefined) return copyInfo(earlier.info);
       const latest = this.#latestRun(db, copy.workflowId, what);
       if (latest?.info.status === "running") throw alreadyRunning(what, latest.info.runId);
-      checkRunIdFree(this.#runIdUsed(db, copy.workflowId, copy.runId), copy.runId, what);
+      // A workflow id without a run has no run id taken.
+      checkRunIdFree(latest !== undefined && this.#runIdUsed(db, copy.workflowId, copy.runId), copy.runId, what);
       const run = this.#insertRun(db, newInfo(copy), copy.events);
       if (copy.requestId !== undefined) this.#recordRequest(db, copy.workflowId, copy.requestId, run.id);
       return copyInfo(run.info);
@@ -628,7 +673,8 @@ export class SqliteHistoryStore implements HistoryStore {
   #append(db: DatabaseSync, key: ExecutionKey, batch: AppendBatch): ExecutionInfo {
     {
       const what = `Cannot append to workflow '${key?.workflowId}' run '${key?.runId}'`;
-      const run = this.#findRun(db, key, what, true);
+      const entry = this.#findRunEntry(db, key, what, true);
+      const run = entry.run;
       const info = copyInfo(run.info);
       const requestId = (batch as { requestId?: unknown } | undefined)?.requestId;
       checkRequestId(requestId, what);
@@ -646,11 +692,7 @@ export class SqliteHistoryStore implements HistoryStore {
       }, copy, events, what);
 
       const chain = new EventChain(run.head);
-      const insertEvent = this.#sql(db, "INSERT INTO events (run, event_id, body, checksum) VALUES (?, ?, ?, ?)");
-      for (const event of events) {
-        const { body, checksum } = chain.add(event);
-        insertEvent.run(run.id, event.eventId, body, checksum);
-      }
+      const bodies = this.#insertEvents(db, run.id, chain, events);
       info.lastEventId += events.length;
       for (const id of copy.timers?.remove ?? []) this.#sql(db, "DELETE FROM timers WHERE run = ? AND timer_id = ?").run(run.id, id);
       // A removed or replaced activity task (an outcome, a retry) ends the attempt its claim was for.
@@ -688,16 +730,18 @@ export class SqliteHistoryStore implements HistoryStore {
       }
       if (copy.status !== undefined) this.#sql(db, "DELETE FROM run_owners WHERE run = ?").run(run.id);
       if (requestId !== undefined) this.#recordRequest(db, info.workflowId, requestId, run.id);
-      this.#updateRun(db, run, { id: run.id, info, head: chain.head });
+      const updated: StoredRun = { id: run.id, info, head: chain.head };
+      this.#cache.append(entry, updated, this.#updateRun(db, run, updated), bodies);
       return copyInfo(info);
     }
   }
 
   /** See {@linkcode HistoryStore.readEvents}. */
   readEvents(ref: ExecutionRef, options: ReadEventsOptions = {}): Promise<HistoryEvent[]> {
+    const what = `Cannot read the history of workflow '${ref?.workflowId}'`;
     return this.#read(ref, (db) => {
-      const what = `Cannot read the history of workflow '${ref?.workflowId}'`;
-      const run = this.#findRun(db, ref, what, false);
+      const entry = this.#findRunEntry(db, ref, what, false);
+      const run = entry.run;
       const after = options.afterEventId ?? 0;
       checkAfterEventId(ref.workflowId, after);
       const seed = after === 0
@@ -709,6 +753,20 @@ export class SqliteHistoryStore implements HistoryStore {
       if (!Array.isArray(events)) {
         throw damaged({ action: what, path: this.path, workflowId: run.info.workflowId, runId: run.info.runId, eventId: events.eventId, problem: events.problem });
       }
+      // The whole history, checked: the next reads of it are served from memory.
+      if (after === 0) this.#cache.put(run, entry.checksum, rows.map((row) => row.body as string), false);
+      return events;
+    }, (db) => {
+      // From the cache when it holds the whole history: its chain was checked when it was read or written.
+      checkRef(ref, what, false);
+      const after = options.afterEventId ?? 0;
+      checkAfterEventId(ref.workflowId, after);
+      const cached = this.#cached(db, ref);
+      const bodies = cached?.events;
+      if (bodies === undefined) return undefined;
+      const last = cached!.run.info.lastEventId;
+      const events: HistoryEvent[] = [];
+      for (let index = after; index < last; index++) events.push(JSON.parse(bodies[index]!) as HistoryEvent);
       return events;
     });
   }
@@ -717,6 +775,7 @@ export class SqliteHistoryStore implements HistoryStore {
   getExecution(ref: ExecutionRef): Promise<ExecutionInfo | undefined> {
     return this.#readOne(ref, (db) => {
       try {
+        this.#observeCommits();
         return copyInfo(this.#findRun(db, ref, `Cannot describe workflow '${ref?.workflowId}'`, false).info);
       } catch (error) {
         if (error instanceof HistoryStoreError && error.code === "WFS_STORE_NOT_FOUND") return undefined;
@@ -774,7 +833,8 @@ export class SqliteHistoryStore implements HistoryStore {
 
   /** `leased`: leave out the runs another session owns. */
   #listWorkflowTasks(filter: ListWorkflowTasksFilter, leased: boolean, limit?: number): Promise<ExecutionInfo[]> {
-    return this.#readOne(undefined, (db) => {
+    // One read transaction: the rows read after the list are of its snapshot.
+    return this.#read(undefined, (db) => {
       const where = ["task_pending = 1", "status = 'running'"];
       const params: (string | number)[] = [];
       if (leased) {
@@ -789,11 +849,19 @@ export class SqliteHistoryStore implements HistoryStore {
         where.push("(retry_at IS NULL OR retry_at <= ?)");
         params.push(filter.readyBy);
       }
-      const sql = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(" AND ")} ` +
+      // The ids and checksums first, which the sort carries (every pending run, many in flight);
+      // the whole row only for a run this process has not checked already.
+      const sql = `SELECT id, workflow_id, run_id, checksum FROM runs WHERE ${where.join(" AND ")} ` +
         `ORDER BY coalesce(retry_at, start_time), workflow_id, run_id${limit === undefined ? "" : ` LIMIT ${Math.max(1, Math.floor(limit))}`}`;
       const found: ExecutionInfo[] = [];
-      for (const row of this.#sql(db, sql).iterate(...params)) {
-        const run = this.#listedRun(row, "Cannot list workflow tasks");
+      const rows = this.#sql(db, sql).all(...params) as { id: number; workflow_id: unknown; run_id: unknown; checksum: unknown }[];
+      for (const head of rows) {
+        const known = typeof head.workflow_id === "string" && typeof head.run_id === "string"
+          ? this.#cache.matching(head.workflow_id, head.run_id, head.checksum)
+          : undefined;
+        const row = known === undefined ? this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(head.id) : undefined;
+        if (known === undefined && row === undefined) continue; // not in this snapshot: cannot happen
+        const run = known?.run ?? this.#listedRun(row, "Cannot list workflow tasks");
         if (run === undefined) continue;
         const info = run.info;
         const matches = info.workflowTaskPending && info.status === "running" &&
@@ -1023,6 +1091,8 @@ export class SqliteHistoryStore implements HistoryStore {
       }
       return { workflows: workflows.length, runs, events, timers, activities };
     });
+    // The check below reads the database, not what this process remembers of its own writes.
+    this.#cache.clear();
     for (const workflow of workflows) {
       for (const imported of workflow.runs) {
         const key = { workflowId: workflow.workflowId, runId: imported.info.runId };
@@ -1058,6 +1128,8 @@ export class SqliteHistoryStore implements HistoryStore {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#stopPolling();
     this.#watchers.clear();
+    // Its connection closes first, so this store's is the last of the process and removes the WAL.
+    await this.#checkpointer?.close();
     await Promise.all([this.#sweeping?.catch(() => {}), this.#beating?.catch(() => {})]);
     try {
       // Dead sessions first: the last live session to close marks the database closed.
@@ -1278,6 +1350,8 @@ export class SqliteHistoryStore implements HistoryStore {
 
   /** The run row id and status of a run, unchecked (coordination only). */
   #runIdOf(db: DatabaseSync, key: ExecutionKey): { id: number; status: string } | undefined {
+    const cached = typeof key?.workflowId === "string" && typeof key.runId === "string" ? this.#cached(db, key) : undefined;
+    if (cached !== undefined) return { id: cached.run.id, status: cached.run.info.status };
     return this.#sql(db, "SELECT id, status FROM runs WHERE workflow_id = ? AND run_id = ?").get(key.workflowId, key.runId) as
       | { id: number; status: string }
       | undefined;
@@ -1436,11 +1510,16 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   /** Runs `read` in a read transaction on the reading connection (committed data only). */
-  #read<T>(ref: ExecutionRef | undefined, read: (db: DatabaseSync) => T): Promise<T> {
+  #read<T>(ref: ExecutionRef | undefined, read: (db: DatabaseSync) => T, cached?: (db: DatabaseSync) => T | undefined): Promise<T> {
     return settle(() => {
       if (this.#closed) throw storeClosed();
       const db = this.#reader;
       try {
+        if (cached !== undefined) {
+          this.#observeCommits();
+          const hit = cached(db);
+          if (hit !== undefined) return hit;
+        }
         this.#sql(db, "BEGIN").run();
         try {
           return read(db);
@@ -1478,22 +1557,82 @@ export class SqliteHistoryStore implements HistoryStore {
 
   /** The run `ref` names (its latest run without `runId`), checked; throws when not found or damaged. */
   #findRun(db: DatabaseSync, ref: ExecutionRef, what: string, needRunId: boolean): StoredRun {
+    return this.#findRunEntry(db, ref, what, needRunId).run;
+  }
+
+  /**
+   * {@linkcode #findRun}, with the row's checksum and, when known, the run's history: from the
+   * cache when it holds the run, else read and checked, then cached.
+   */
+  #findRunEntry(db: DatabaseSync, ref: ExecutionRef, what: string, needRunId: boolean): CachedRun {
     checkRef(ref, what, needRunId);
+    const cached = this.#cached(db, ref);
+    if (cached !== undefined) return cached;
     const row = ref.runId === undefined
-      ? this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_id = ? ORDER BY id DESC LIMIT 1`).get(ref.workflowId)
+      ? this.#sql(db, LATEST_RUN_SQL).get(ref.workflowId)
       : this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_id = ? AND run_id = ?`).get(ref.workflowId, ref.runId);
     if (row === undefined) {
       const ids = (this.#sql(db, "SELECT run_id FROM runs WHERE workflow_id = ? ORDER BY id").all(ref.workflowId) as { run_id: string }[])
         .map((r) => r.run_id);
       throw runNotFound(ref, what, ids.length === 0 ? undefined : ids, needRunId);
     }
-    return this.#checkedRun(row as Record<string, unknown>, ref, what);
+    const run = this.#checkedRun(row as Record<string, unknown>, ref, what);
+    return this.#cache.put(run, (row as { checksum: Uint8Array }).checksum, undefined, ref.runId === undefined);
   }
 
   /** The latest run of `workflowId`, checked, or `undefined`. */
   #latestRun(db: DatabaseSync, workflowId: string, what: string): StoredRun | undefined {
-    const row = this.#sql(db, `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_id = ? ORDER BY id DESC LIMIT 1`).get(workflowId);
-    return row === undefined ? undefined : this.#checkedRun(row as Record<string, unknown>, { workflowId }, what);
+    const cached = this.#cache.latest(workflowId, this.#checksumReader(db));
+    if (cached !== undefined) return cached.run;
+    const row = this.#sql(db, LATEST_RUN_SQL).get(workflowId);
+    if (row === undefined) return undefined;
+    const run = this.#checkedRun(row as Record<string, unknown>, { workflowId }, what);
+    return this.#cache.put(run, (row as { checksum: Uint8Array }).checksum, undefined, true).run;
+  }
+
+  /**
+   * The cached run `ref` names, current as of the last look at other processes' commits
+   * ({@linkcode #observeCommits}, done by every read that uses the cache and at the start of
+   * every write transaction).
+   */
+  #cached(db: DatabaseSync, ref: ExecutionRef): CachedRun | undefined {
+    const reader = this.#checksumReader(db);
+    return ref.runId === undefined ? this.#cache.latest(ref.workflowId, reader) : this.#cache.get(ref.workflowId, ref.runId, reader);
+  }
+
+  #checksumReader(db: DatabaseSync): ChecksumReader {
+    let reader = this.#checksumReaders.get(db);
+    if (reader === undefined) {
+      const statement = this.#sql(db, "SELECT checksum FROM runs WHERE id = ?");
+      this.#checksumReaders.set(db, reader = (id) => (statement.get(id) as { checksum?: unknown } | undefined)?.checksum);
+    }
+    return reader;
+  }
+
+  /**
+   * Tells the cache whether another connection committed since it last looked (the writing
+   * connection's `data_version`, which its own commits never change); when the look fails, the
+   * cache forgets everything.
+   */
+  #observeCommits(): void {
+    if (this.#commitsObserved) return;
+    try {
+      this.#cache.observe(this.#readDataVersion());
+    } catch {
+      this.#cache.clear();
+      return;
+    }
+    this.#commitsSeenThisTask();
+  }
+
+  /**
+   * Good until the current task's microtasks have run: a commit of another process that this
+   * process can know of (a message, a timer, an answer) arrives in a later task, which looks again.
+   */
+  #commitsSeenThisTask(): void {
+    if (this.#commitsObserved) return;
+    this.#commitsObserved = true;
+    queueMicrotask(() => this.#commitsObserved = false);
   }
 
   #checkedRun(row: Record<string, unknown>, ref: ExecutionRef, what: string): StoredRun {
@@ -1515,6 +1654,11 @@ export class SqliteHistoryStore implements HistoryStore {
   /** A run of a list, or `undefined` (reported once) when its row is damaged. */
   #listedRun(row: unknown, action: string): StoredRun | undefined {
     const record = row as Record<string, unknown>;
+    // A row with the checksum of a run this process wrote or verified holds that run's values.
+    const known = typeof record.workflow_id === "string" && typeof record.run_id === "string"
+      ? this.#cache.matching(record.workflow_id, record.run_id, record.checksum)
+      : undefined;
+    if (known !== undefined) return known.run;
     const run = decodeRun(record);
     if (typeof run !== "string") return run;
     this.#reportListed(action, String(record.workflow_id), typeof record.run_id === "string" ? record.run_id : undefined, run);
@@ -1594,39 +1738,71 @@ export class SqliteHistoryStore implements HistoryStore {
     return { has: (id) => load().has(id), keys: () => load().keys() };
   }
 
+  /**
+   * Inserts `events` of run `run`, chained from `chain`; returns their stored JSON. Up to
+   * {@linkcode EVENTS_PER_INSERT} rows go in one statement: a workflow task's write has several,
+   * and each statement costs more than its rows.
+   */
+  #insertEvents(db: DatabaseSync, run: number, chain: EventChain, events: readonly HistoryEvent[]): string[] {
+    const bodies: string[] = [];
+    for (let start = 0; start < events.length; start += EVENTS_PER_INSERT) {
+      const slice = events.slice(start, start + EVENTS_PER_INSERT);
+      const values: (number | string | Uint8Array)[] = [];
+      for (const event of slice) {
+        const { body, checksum } = chain.add(event);
+        values.push(run, event.eventId, body, checksum);
+        bodies.push(body);
+      }
+      this.#sql(db, `INSERT INTO events (run, event_id, body, checksum) VALUES ${slice.map(() => "(?, ?, ?, ?)").join(", ")}`).run(...values);
+    }
+    return bodies;
+  }
+
   /** Inserts a run with its events; its id is the next one, so it is its workflow id's latest. */
   #insertRun(db: DatabaseSync, info: ExecutionInfo, events: readonly HistoryEvent[]): StoredRun {
     const { id } = this.#sql(db, "SELECT coalesce(max(id), 0) + 1 AS id FROM runs").get() as { id: number };
     const chain = EventChain.start(info.workflowId, info.runId);
-    const insertEvent = this.#sql(db, "INSERT INTO events (run, event_id, body, checksum) VALUES (?, ?, ?, ?)");
-    for (const event of events) {
-      const { body, checksum } = chain.add(event);
-      insertEvent.run(id, event.eventId, body, checksum);
-    }
+    const bodies = this.#insertEvents(db, id, chain, events);
     const run: StoredRun = { id, info, head: chain.head };
+    const row = runRow(run);
     this.#sql(db, `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(",").map(() => "?").join(", ")})`)
-      .run(...runRow(run) as (string | number | null | Uint8Array)[]);
+      .run(...row as (string | number | null | Uint8Array)[]);
+    this.#cache.put(run, row[row.length - 1] as Uint8Array, bodies, true);
     return run;
   }
 
   /**
    * Writes the columns of `run`'s row that differ from `before`'s: SQLite rewrites the entries of
    * every index over a column an UPDATE sets, changed or not, and most writes change only the
-   * run's last event id, head and checksum.
+   * run's last event id, head and checksum. Returns the row's new checksum.
    */
-  #updateRun(db: DatabaseSync, before: StoredRun, run: StoredRun): void {
+  #updateRun(db: DatabaseSync, before: StoredRun, run: StoredRun): Uint8Array {
     const [id, ...values] = runRow(run);
+    const checksum = values[values.length - 1] as Uint8Array;
     // The same columns as `values` (workflow_id, run_id, then the rest), but the checksum, which changes with any.
     const [, ...rest] = runColumns(before);
     const old = [before.info.workflowId, before.info.runId, ...rest];
-    const columns = RUN_COLUMNS.split(", ").slice(1);
-    const changed = columns.flatMap((_column, index) => index < old.length && sameValue(values[index], old[index]) ? [] : [index]);
-    if (changed.length === 0) return;
-    this.#sql(db, `UPDATE runs SET ${changed.map((index) => `${columns[index]} = ?`).join(", ")} WHERE id = ?`)
-      .run(...changed.map((index) => values[index]) as (string | number | null | Uint8Array)[], id as number);
+    const changed: number[] = [];
+    const params: (string | number | null | Uint8Array)[] = [];
+    for (let index = 0; index < UPDATED_COLUMNS.length; index++) {
+      if (index < old.length && sameValue(values[index], old[index])) continue;
+      changed.push(index);
+      params.push(values[index] as string | number | null | Uint8Array);
+    }
+    if (changed.length === 0) return checksum;
+    // One statement per set of changed columns, its text built once.
+    const shape = changed.join(",");
+    let sql = this.#updateStatements.get(shape);
+    if (sql === undefined) {
+      this.#updateStatements.set(shape, sql = `UPDATE runs SET ${changed.map((index) => `${UPDATED_COLUMNS[index]} = ?`).join(", ")} WHERE id = ?`);
+    }
+    this.#sql(db, sql).run(...params, id as number);
+    return checksum;
   }
 
   #deleteRun(db: DatabaseSync, id: number): void {
+    // A deleted run's row id can be given to the next run: nothing cached of it may stay.
+    this.#cache.clear();
     this.#sql(db, "DELETE FROM requests WHERE run = ?").run(id);
     this.#sql(db, "DELETE FROM run_owners WHERE run = ?").run(id);
     this.#sql(db, "DELETE FROM activity_claims WHERE run = ?").run(id);
@@ -1719,7 +1895,11 @@ function newInfo(execution: NewExecution): ExecutionInfo {
 
 /** Whether two column values are the same (checksums and heads are byte arrays). */
 function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((byte, index) => byte === b[index]);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    if (a.length !== b.length) return false;
+    for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+    return true;
+  }
   return a === b;
 }
 
