@@ -21,6 +21,11 @@
  */
 import { compileFunction } from "node:vm";
 import { parse as lexModule } from "es-module-lexer";
+import { codedError } from "../sandbox/coded_error.ts";
+import { syntaxErrorPosition } from "./runtime.ts";
+
+/** The parameters of Node's CommonJS wrapper (`Module.wrapper`), for the native syntax check. */
+const COMMONJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 
 /** What {@link compileVerbatimCommonJs} returns. */
 export interface VerbatimCommonJs {
@@ -71,10 +76,40 @@ export function compileVerbatimCommonJs(
   }
   const wrapped = `with (wfs$scope) { return function (${params.outer}) { return function (${params.inner}) {\n` +
     `${text}\n}; }; }`;
+  let functor: VerbatimCommonJs["functor"];
   try {
-    const functor = compileFunction(wrapped, ["wfs$scope"], { filename: filePath, lineOffset: -1 });
-    return { functor: functor as VerbatimCommonJs["functor"], usesDynamicImport: starts.length > 0 };
+    functor = compileFunction(wrapped, ["wfs$scope"], { filename: filePath, lineOffset: -1 }) as VerbatimCommonJs["functor"];
   } catch {
     return undefined;
+  }
+  if (starts.length > 0) {
+    const error = importCallSyntaxError(filePath, source.startsWith("#!") ? `//${source.slice(2)}` : source);
+    if (error) throw error;
+  }
+  return { functor, usesDynamicImport: starts.length > 0 };
+}
+
+/**
+ * The native SyntaxError of a script whose text compiled only once its `import(` calls were
+ * renamed: V8 never saw those calls, so `new import('x')`, `import(...args)`, `import()` with a
+ * third argument or `import?.()` would run here where natively each is a SyntaxError (test262's
+ * expressions/dynamic-import/syntax/invalid, tests/test262_known_differences.ts). The original text
+ * is compiled once more in Node's own CommonJS wrapper, only for the files that call `import()`
+ * (which the lexer above reads anyway), and only when their functor is first compiled.
+ */
+function importCallSyntaxError(filePath: string, text: string): SyntaxError | undefined {
+  try {
+    compileFunction(text, COMMONJS_PARAMS, { filename: filePath });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) return undefined;
+    const position = syntaxErrorPosition(error);
+    const where = position ? `${filePath}:${position.line}:${position.column}` : filePath;
+    return codedError(SyntaxError, {
+      code: "WFS_COMPILE",
+      message: `Cannot compile ${where}: ${error.message}`,
+      hint: position ? "Fix the syntax at that position" : "Fix the syntax in that file",
+      cause: error,
+    }, { location: where });
   }
 }

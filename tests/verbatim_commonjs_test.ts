@@ -2,6 +2,8 @@
 // CommonJS semantics, and stack traces point into the original file with no source map.
 import { test } from "uvu";
 import * as assert from "node:assert/strict";
+import { compileFunction } from "node:vm";
+import { isDeno } from "../loader/runtime.ts";
 import { compileVerbatimCommonJs } from "../loader/verbatim_commonjs.ts";
 
 const PARAMS = { outer: "label, __wfsi", inner: "exports, require, module, __filename, __dirname", dynamicImport: "__wfsi" };
@@ -58,6 +60,40 @@ test("import() calls go to the run's registry, at the same columns; strings and 
 
 test("a hashbang line compiles, as Node's loader allows it", () => {
   assert.equal(run("/app/bin/cli.js", "#!/usr/bin/env node\nexports.ok = true;").exports.ok, true);
+});
+
+test("an import() call that is a SyntaxError natively is one here, at its line and column", () => {
+  const cases = [
+    ["new import('./a.js');", "new import"],
+    ["import(...specifiers);", "spread argument"],
+    ["import('./a.js', {}, extra);", "third argument"],
+  ];
+  for (const [line, what] of cases) {
+    const source = `exports.ok = 1;\n${line}\n`;
+    let native: unknown;
+    try {
+      compileFunction(source, ["exports", "require", "module", "__filename", "__dirname"]);
+    } catch (error) {
+      native = error;
+    }
+    assert.ok(native instanceof SyntaxError, `${what}: natively a SyntaxError`);
+    const error = (() => {
+      try {
+        compileVerbatimCommonJs("/app/lib/bad.js", source, PARAMS);
+      } catch (error) {
+        return error as SyntaxError & { code?: string; location?: string };
+      }
+      return undefined;
+    })();
+    assert.ok(error instanceof SyntaxError, `${what}: a SyntaxError in the sandbox too`);
+    assert.equal(error.code, "WFS_COMPILE");
+    assert.ok(error.message.includes(`: ${native.message}. `), `${what}: V8's own message, got ${error.message}`);
+    // Node, where this form is used, gives V8's position; Deno (which uses esbuild's form, so only
+    // this test compiles verbatim there) gives no position without the text: the file then.
+    assert.match(error.location!, isDeno ? /^\/app\/lib\/bad\.js(:2:\d+)?$/ : /^\/app\/lib\/bad\.js:2:\d+$/, `${what}: the line of the call`);
+  }
+  // A valid call compiles.
+  assert.ok(compileVerbatimCommonJs("/app/lib/good.js", "exports.p = import('./a.js', { with: {} });", PARAMS));
 });
 
 test("ES module syntax and syntax errors are left to esbuild's form", () => {
