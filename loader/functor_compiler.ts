@@ -13,6 +13,7 @@ import {
   CYCLIC,
   ESBUILD_HELPER_NAMES,
   functorBody,
+  withOriginalNames,
   helperFactory,
   helperNamesIn,
   splitEsbuildHelpers,
@@ -27,7 +28,7 @@ import { esbuildFailure, esbuildSyntaxError } from "./esbuild_error.ts";
 import { compileErrorLocation } from "./compile_error_location.ts";
 
 /** Bumped whenever the wrapper layout changes, so old cache entries are not reused. */
-export const FUNCTOR_FORMAT = 15;
+export const FUNCTOR_FORMAT = 17;
 
 /** Whether a module is an ES module or a CommonJS module. */
 export type ModuleKind = "esm" | "cjs";
@@ -447,6 +448,8 @@ function* transform(
     code = code.slice(0, start) + DYNAMIC_IMPORT + code.slice(start + 6);
   }
   const usesDynamicImport = starts.length > 0;
+  // After the second pass, which renames a name given back before it (loader/esbuild_helpers.ts).
+  code = withOriginalNames(code);
   const passthrough = passthroughDirective(source);
   return {
     meta: { format: FUNCTOR_FORMAT, kind, imports, dynamicImports, usesImportMeta, usesDynamicImport, passthrough },

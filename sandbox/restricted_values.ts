@@ -41,6 +41,7 @@ import { ARGUMENT_FORMS, findDefaultRule } from "./default_rules.ts";
 import { RestrictedWorkflowAccessError, type RestrictedWorkflowAccessErrorOptions } from "./errors.ts";
 import { CALL, canonicalModuleId, isBuiltinModule, NEW, qualifiedName, type RulePath } from "./rule_path.ts";
 import type { SandboxMatcher } from "./sandbox_matcher.ts";
+import { Stamp } from "./per_run_global.ts";
 
 // Captured before any workflow code runs: the traps below run while guest code may have replaced
 // `Reflect` or `Object` members of the host (SES commons.js does the same for every intrinsic).
@@ -284,6 +285,8 @@ class Plans {
   readonly root: SandboxMatcher;
   readonly substitutes: Substitutes | undefined;
   readonly #tree: PlanNode = { children: new Map() };
+  /** The member plan of each frozen property path (a runner asks for the same globals every run). */
+  readonly #properties = new WeakMap<RulePath, MemberPlan>();
 
   constructor(root: SandboxMatcher, substitutes: Substitutes | undefined) {
     this.root = root;
@@ -309,6 +312,17 @@ class Plans {
       node.plan = inert && !this.substitutes?.below(path) ? null : new ValuePlan(this, path, inert ? undefined : matcher);
     }
     return node.plan ?? undefined;
+  }
+
+  /** The plan of the member at `path` (its last segment) of the value above it. */
+  property(path: RulePath): MemberPlan {
+    const frozen = Object.isFrozen(path);
+    let member = frozen ? this.#properties.get(path) : undefined;
+    if (member === undefined) {
+      member = this.valueOrEmpty(path.slice(0, -1)).member(path[path.length - 1]);
+      if (frozen) this.#properties.set(path, member);
+    }
+    return member;
   }
 
   /** Like `value`, with an empty plan when nothing is restricted (for copies). */
@@ -497,8 +511,28 @@ interface RunState {
   substituted: Map<Substitute, unknown> | undefined;
   /** Restricted value of each raw value and plan: `Math.random === Math.random` within a run. */
   readonly memo: Map<object, MemoEntry>;
-  /** The raw object behind each copy and view, so host methods get a valid `this`. */
-  readonly rawOf: Map<object, object>;
+  /**
+   * A run's state: where its restricted functions are made and kept, shared with the other runs
+   * of its {@link SharedRestrictions}. `undefined` for a state that keeps its own.
+   */
+  readonly shared: RunState | undefined;
+  /**
+   * A shared state: the state of the run that is executing, for what a shared function's traps
+   * make that must be the run's own (copies, substitutes' values, instances' prototypes).
+   */
+  readonly current: (() => RunState | undefined) | undefined;
+  /** `new.target` of each restricted constructor for this run's instances (see runNewTarget). */
+  newTargets: Map<Traps, Function> | undefined;
+  /** Each copy the run made and its raw object, in pairs (views carry a {@link RawStamp}). */
+  copies: object[] | undefined;
+}
+
+/**
+ * The state a shared function's trap makes a run's own values in: the executing run's, when it
+ * shares `state`; `state` itself otherwise (read outside any run, or a state of its own).
+ */
+function ownState(state: RunState): RunState {
+  return state.current?.() ?? state;
 }
 
 /** Restricted values of one raw value, one per plan (almost always one). */
@@ -507,6 +541,38 @@ interface MemoEntry {
   readonly value: unknown;
   readonly next: MemoEntry | undefined;
 }
+
+/**
+ * The raw object behind a view, so host methods called on it get a valid `this`: a private field
+ * on the view itself (a `Map` per run was 0.2 KiB of every cached run).
+ */
+class RawStamp extends Stamp {
+  #raw: object;
+
+  constructor(restricted: object, raw: object) {
+    super(restricted);
+    this.#raw = raw;
+  }
+
+  static of(value: object): object | undefined {
+    return #raw in value ? (value as RawStamp).#raw : undefined;
+  }
+}
+
+/** The raw object behind a copy or view (a shared function looks in the executing run's copies too). */
+function rawOf(state: RunState, value: object): object | undefined {
+  return RawStamp.of(value) ?? copyRaw(state, value) ??
+    (state.current === undefined ? undefined : copyRaw(state.current(), value));
+}
+
+function copyRaw(state: RunState | undefined, value: object): object | undefined {
+  const copies = state?.copies;
+  if (copies !== undefined) for (let i = 0; i < copies.length; i += 2) if (copies[i] === value) return copies[i + 1];
+  return undefined;
+}
+
+/** Each shared restricted function, and the shared state that made it. */
+const SHARED_MADE = new WeakMap<object, RunState>();
 
 /** The run's instances find their state on their prototype under this key. */
 const STATE = Symbol("workflow-sandbox.restriction-state");
@@ -630,15 +696,26 @@ function substituteValue(state: RunState, substitute: Substitute, raw: unknown):
 
 function restrictWith(state: RunState, plan: ValuePlan, value: unknown): unknown {
   if (!isObjectLike(value)) return value;
+  // A restricted function refuses every write (its traps throw) and holds nothing of a run: one
+  // per runner serves every run (SharedRestrictions; figures in docs/benchmarks.md, "Per-run set-up").
+  if (typeof value === "function" && state.shared !== undefined) state = state.shared;
   const first = state.memo.get(value);
   for (let entry = first; entry !== undefined; entry = entry.next) if (entry.plan === plan) return entry.value;
   let restricted: object;
   if (typeof value === "function") restricted = restrictedProxy(state, plan, value);
   else {
     const template = plan.template(value);
-    restricted = template.view ? restrictedProxy(state, plan, value) : restrictedCopy(state, template);
-    state.rawOf.set(restricted, value);
+    if (template.view) {
+      restricted = restrictedProxy(state, plan, value);
+      new RawStamp(restricted, value);
+    } else {
+      // Not stamped: a private field added to a copy of many members turned it into a dictionary
+      // on Deno 2.9 (3 KiB for `Math`, measured); a run makes few copies, so a list is enough.
+      restricted = restrictedCopy(state, template);
+      (state.copies ??= []).push(restricted, value);
+    }
   }
+  if (state.current !== undefined) SHARED_MADE.set(restricted, state);
   state.memo.set(value, { plan, value: restricted, next: first });
   return restricted;
 }
@@ -648,8 +725,6 @@ class Traps implements ProxyHandler<object> {
   readonly state: RunState;
   readonly plan: ValuePlan;
   proxy: object | undefined = undefined;
-  /** `new.target` giving the run's instances their prototype (see runNewTarget). */
-  newTarget: Function | undefined = undefined;
 
   constructor(state: RunState, plan: ValuePlan) {
     this.state = state;
@@ -659,7 +734,7 @@ class Traps implements ProxyHandler<object> {
   apply(target: object, thisArg: unknown, args: unknown[]): unknown {
     const operation = this.plan.operation(CALL);
     if (operation.active) enforceOperation(this.state.ctx, operation, args);
-    const receiver = isObjectLike(thisArg) ? this.state.rawOf.get(thisArg) ?? thisArg : thisArg;
+    const receiver = isObjectLike(thisArg) ? rawOf(this.state, thisArg) ?? thisArg : thisArg;
     return reflectApply(target as Function, receiver, args);
   }
 
@@ -676,12 +751,12 @@ class Traps implements ProxyHandler<object> {
     const member = this.plan.member(key);
     if (member === RAW_MEMBER) return this.#raw(target, key);
     if (member.substitute !== undefined && !isFixed(target, key)) {
-      return substituteValue(this.state, member.substitute, reflectGet(target, key, target));
+      return substituteValue(ownState(this.state), member.substitute, reflectGet(target, key, target));
     }
     if (member.check !== undefined) enforce(this.state.ctx, member.name, member.check);
     const value = reflectGet(target, key, target);
     if (member.child === undefined || isFixed(target, key)) return value;
-    return restrictWith(this.state, member.child, value);
+    return restrictWith(ownState(this.state), member.child, value);
   }
 
   /** An unrestricted member; a host class method is bound to its host instance. */
@@ -712,7 +787,7 @@ class Traps implements ProxyHandler<object> {
     const member = this.plan.member(key);
     if (member.substitute !== undefined && descriptor.configurable) {
       if (!("value" in descriptor)) return { ...descriptor, get: () => this.get(target, key), set: undefined };
-      return { ...descriptor, value: substituteValue(this.state, member.substitute, descriptor.value) };
+      return { ...descriptor, value: substituteValue(ownState(this.state), member.substitute, descriptor.value) };
     }
     if (member.check !== undefined) {
       // Describing a member is not reading it: esbuild's __toESM describes every key of a module to
@@ -727,7 +802,7 @@ class Traps implements ProxyHandler<object> {
     // A non-configurable property must report its real value or getter (a Proxy invariant).
     if (member.child === undefined || !descriptor.configurable) return descriptor;
     if (!("value" in descriptor)) return { ...descriptor, get: () => this.get(target, key), set: undefined };
-    return { ...descriptor, value: restrictWith(this.state, member.child, descriptor.value) };
+    return { ...descriptor, value: restrictWith(ownState(this.state), member.child, descriptor.value) };
   }
 
   set(target: object, key: PropertyKey, value: unknown, receiver: unknown): boolean {
@@ -774,16 +849,23 @@ function restrictedProxy(state: RunState, plan: ValuePlan, raw: object): object 
  * hold) and holds the run's state, which the checked methods read. Made on first use.
  */
 function runNewTarget(handler: Traps, target: Function): Function {
-  if (handler.newTarget !== undefined) return handler.newTarget;
+  // The prototype can be written to: it is the run's own even when the constructor is shared.
+  const state = ownState(handler.state);
+  const known = state.newTargets?.get(handler);
+  if (known !== undefined) return known;
   const rawPrototype: unknown = target.prototype;
   const shared = isObjectLike(rawPrototype) ? handler.plan.sharedPrototype(rawPrototype) : null;
-  if (shared === null) return handler.newTarget = handler.proxy as Function;
-  const prototype = objectCreate(shared);
-  objectDefineProperty(prototype, "constructor", { value: handler.proxy, writable: true, configurable: true });
-  objectDefineProperty(prototype, STATE, { value: handler.state });
-  const newTarget = function () {};
-  newTarget.prototype = prototype;
-  return handler.newTarget = newTarget;
+  let newTarget: Function;
+  if (shared === null) newTarget = handler.proxy as Function;
+  else {
+    const prototype = objectCreate(shared);
+    objectDefineProperty(prototype, "constructor", { value: handler.proxy, writable: true, configurable: true });
+    objectDefineProperty(prototype, STATE, { value: state });
+    newTarget = function () {};
+    newTarget.prototype = prototype;
+  }
+  (state.newTargets ??= new Map()).set(handler, newTarget);
+  return newTarget;
 }
 
 function restrictedCopy(state: RunState, template: ObjectTemplate): object {
@@ -822,12 +904,28 @@ export class RunRestrictions {
   /**
    * `root` holds the rules; `substitutes`, when given, the values that replace the host's
    * (deterministic mode): one object per set of substitutions, reused, since plans are computed per
-   * pair.
+   * pair. With `shared` (made with the same three), the run's restricted functions are those of
+   * every run sharing it: see {@link SharedRestrictions}.
    */
-  constructor(root: SandboxMatcher, ctx: RestrictionContext, substitutes?: Substitutes) {
+  constructor(root: SandboxMatcher, ctx: RestrictionContext, substitutes?: Substitutes, shared?: SharedRestrictions) {
     this.ctx = ctx;
     this.#plans = plansFor(root, substitutes);
-    this.#state = { ctx, plans: this.#plans, substituted: undefined, memo: new Map(), rawOf: new Map() };
+    const sharedState = shared === undefined ? undefined : SharedRestrictions.stateFor(shared, this.#plans, ctx);
+    this.#state = {
+      ctx,
+      plans: this.#plans,
+      substituted: undefined,
+      memo: new Map(),
+      shared: sharedState,
+      current: undefined,
+      newTargets: undefined,
+      copies: undefined,
+    };
+  }
+
+  /** The state of a run sharing `shared`'s functions, for their traps (see {@link SharedRestrictions}). */
+  static stateOf(run: RunRestrictions, shared: RunState): RunState | undefined {
+    return run.#state.shared === shared ? run.#state : undefined;
   }
 
   /**
@@ -893,7 +991,7 @@ export class RunRestrictions {
         hint: "Pass a rule path such as ['globalThis', 'fetch']",
       });
     }
-    const member = this.#plans.valueOrEmpty(path.slice(0, -1)).member(path[path.length - 1]);
+    const member = this.#plans.property(path);
     if (member === RAW_MEMBER) return descriptor;
     const state = this.#state;
     const { substitute } = member;
@@ -930,6 +1028,73 @@ export class RunRestrictions {
       enumerable: descriptor.enumerable,
       configurable: true,
     };
+  }
+}
+
+/**
+ * The restricted functions every run of a runner shares. A restricted function (`Date`,
+ * `Math.random`, `setTimeout`, `Intl.DateTimeFormat`) is a `Proxy` whose traps refuse every write
+ * and whose checks read the context, which is the runner's: made per run, it was most of a run's
+ * set-up (8 of the 15 restricted values a run makes before its code starts, 0.1 to 0.5 µs and 100
+ * bytes each with their traps) and of what a cached run keeps. What a shared function makes that a
+ * run could write (the prototype of the instances it constructs, a copy of an object member, a
+ * substitute's value) is made in the state of the run executing, found with `current`.
+ *
+ * @example
+ * ```ts
+ * import { RunRestrictions, SharedRestrictions } from "./restricted_values.ts";
+ * import { SandboxRestrictions } from "./sandbox_restrictions.ts";
+ * const ctx = { isRuntime: true, unrestricted: false, report: () => {}, locate: () => undefined };
+ * const root = SandboxRestrictions.invalidModuleMembersDefault;
+ * let running: RunRestrictions | undefined;
+ * const shared = new SharedRestrictions(root, ctx, undefined, () => running);
+ * const a = new RunRestrictions(root, ctx, undefined, shared);
+ * const b = new RunRestrictions(root, ctx, undefined, shared);
+ * a.value(["globalThis", "Date"], Date) === b.value(["globalThis", "Date"], Date); // true
+ * a.value(["globalThis", "Math"], Math) !== b.value(["globalThis", "Math"], Math); // true: copies are each run's
+ * ```
+ */
+export class SharedRestrictions {
+  readonly #state: RunState;
+
+  /**
+   * Whether `value` is one of the shared restricted functions: a property whose value it is can be
+   * given to every run as it is.
+   */
+  has(value: unknown): boolean {
+    return typeof value === "function" && SHARED_MADE.get(value) === this.#state;
+  }
+
+  /**
+   * Runs share it when made with the same `root`, `ctx` and `substitutes`; `current` answers the
+   * run that is executing (`undefined` outside runs).
+   */
+  constructor(
+    root: SandboxMatcher,
+    ctx: RestrictionContext,
+    substitutes: Substitutes | undefined,
+    current: () => RunRestrictions | undefined,
+  ) {
+    const state: RunState = {
+      ctx,
+      plans: plansFor(root, substitutes),
+      substituted: undefined,
+      memo: new Map(),
+      shared: undefined,
+      current: () => {
+        const run = current();
+        return run === undefined ? undefined : RunRestrictions.stateOf(run, state);
+      },
+      newTargets: undefined,
+      copies: undefined,
+    };
+    this.#state = state;
+  }
+
+  /** The shared state for a run with these plans and context, `undefined` when they differ. */
+  static stateFor(shared: SharedRestrictions, plans: Plans, ctx: RestrictionContext): RunState | undefined {
+    const state = shared.#state;
+    return state.plans === plans && state.ctx === ctx ? state : undefined;
   }
 }
 

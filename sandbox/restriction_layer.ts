@@ -46,6 +46,7 @@ import {
   type RestrictionContext,
   type RestrictionHit,
   RunRestrictions,
+  SharedRestrictions,
   type Substitutes,
 } from "./restricted_values.ts";
 import { canonicalModuleId, GLOBAL_ROOT, type RulePath } from "./rule_path.ts";
@@ -161,7 +162,8 @@ class LayerStamp extends Stamp {
 
 interface LayerRunState {
   readonly run: RunRestrictions;
-  readonly values: Map<string, PropertyDescriptor>;
+  /** The shared globals the run has read, made on its first read (most runs read none). */
+  values: Map<string, PropertyDescriptor> | undefined;
 }
 
 /** The context of one package's modules in one run: the layer's, plus the run's clock and the package's stream. */
@@ -266,6 +268,12 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): Restri
 
   // The workflow's own modules in strict mode: the rules, and the environment's constants.
   const strictSubstitutes = substitutesFor([]);
+  // The restricted functions of the runner's runs (restricted_values.ts): a run's own state is
+  // found from the executing run's stamp.
+  const sharedFunctions = new SharedRestrictions(root, ctx, strictSubstitutes, () => {
+    const run = runOf();
+    return run?.sandboxed ? LayerStamp.of(run.globals?.global)?.run : undefined;
+  });
 
   // Which host globals have rules: found once per runner with a probe run.
   const probe = new RunRestrictions(root, ctx, strictSubstitutes);
@@ -300,7 +308,15 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): Restri
   // accessors on a layer shared by the runner's runs, which make a run's restricted value the first
   // time that run reads the name and keep it. Measured before: 24 restricted values and 24 own
   // properties per run, half of them accessors with closures of their own, cost 55 to 80 µs a run.
-  const eager = restrictedGlobals.filter(([key]) => ECMASCRIPT.has(key));
+  // Each with its rule path made once (frozen: the plans remember the member of a frozen path) and,
+  // once a run has made it, the descriptor itself when its value is a shared restricted function
+  // (`Date`, `WeakRef`, `FinalizationRegistry` under the default rules): the same for every run.
+  const eager = restrictedGlobals.filter(([key]) => ECMASCRIPT.has(key)).map(([key, descriptor]) => ({
+    key,
+    descriptor,
+    path: Object.freeze([GLOBAL_ROOT, key]) as RulePath,
+    shared: undefined as PropertyDescriptor | undefined,
+  }));
   const lazy = restrictedGlobals.filter(([key]) => !ECMASCRIPT.has(key));
   // A run's state is a private field stamped on its global object: a WeakMap entry per run kept
   // every run's objects alive through young-generation GCs (docs/design.md, "Runs").
@@ -317,10 +333,11 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): Restri
     const resolve = (self: unknown): PropertyDescriptor | undefined => {
       const state = stateOf(self);
       if (state === undefined) return undefined;
-      let value = state.values.get(key);
+      const values = state.values ??= new Map();
+      let value = values.get(key);
       if (value === undefined) {
         value = state.run.property([GLOBAL_ROOT, key], descriptor, hostGlobal);
-        state.values.set(key, value);
+        values.set(key, value);
       }
       return value;
     };
@@ -438,6 +455,46 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): Restri
     },
   };
 
+  // Whether `invalidModules` refuses a module id at import time and at run time: every run
+  // reaches the same modules, and the matcher never changes.
+  const invalidAt = [new Map<string, boolean>(), new Map<string, boolean>()] as const;
+  const isInvalid = (id: string): boolean => {
+    const runtime = ctx.isRuntime;
+    const known = invalidAt[runtime ? 1 : 0];
+    let invalid = known.get(id);
+    if (invalid === undefined) known.set(id, invalid = restrictions.invalidModules.matchAccess({ isRuntime: runtime }, [id]));
+    return invalid;
+  };
+  // One per runner: it reads nothing of the run but the event (the run executing is the current one).
+  const onModule = (event: ModuleEvent): void => {
+    const id = moduleId(event.url);
+    if (event.stage === "reached") {
+      if (id !== undefined && !ctx.unrestricted && isInvalid(id)) {
+        throw restrictedAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
+      }
+      return;
+    }
+    if (event.passthrough || !event.first) return;
+    const workflow = runOf()?.workflowName ?? "";
+    if (event.dynamic && !event.importing && hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_DYNAMIC_IMPORT)) {
+      const name = event.url.startsWith("file:") ? fileURLToPath(event.url) : event.url;
+      options.warn({ kind: "dynamic-import", workflow, rule: event.url, message: `Module ${name} was imported after initial workflow load.` });
+    }
+    // A third-party package instantiated per run was probably meant to be passed through.
+    const packaged = event.url.startsWith("file:") && /\/node_modules\//.test(event.url) && id !== undefined;
+    if (!packaged) return;
+    if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.RAISE_ON_UNINTENTIONAL_PASSTHROUGH)) {
+      throw codedError(UnintentionalPassthroughError, {
+        code: "WFS_UNINTENTIONAL_PASSTHROUGH",
+        message: UnintentionalPassthroughError.what(id),
+        hint: UnintentionalPassthroughError.HINT,
+      }, { qualifiedName: id });
+    }
+    if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_UNINTENTIONAL_PASSTHROUGH)) {
+      options.warn({ kind: "unintentional-passthrough", workflow, rule: id, message: `Module ${id} was not intentionally passed through to the sandbox.` });
+    }
+  };
+
   return {
     addWorkflowModule(path: string) {
       const name = options.scopes.named(path)?.name;
@@ -447,47 +504,25 @@ export function createRestrictionLayer(options: RestrictionLayerOptions): Restri
       epoch = ++epochs;
     },
     createRun() {
-      const run = new RunRestrictions(root, ctx, strictSubstitutes);
+      const run = new RunRestrictions(root, ctx, strictSubstitutes, sharedFunctions);
       const globals: Record<string, PropertyDescriptor> = {};
-      for (const [key, descriptor] of eager) {
-        globals[key] = run.property([GLOBAL_ROOT, key], descriptor, hostGlobal);
+      for (const entry of eager) {
+        let value = entry.shared;
+        if (value === undefined) {
+          value = run.property(entry.path, entry.descriptor, hostGlobal);
+          if ("value" in value && sharedFunctions.has(value.value)) entry.shared = Object.freeze(value);
+        }
+        globals[entry.key] = value;
       }
       const hostModuleFilter: HostModuleFilter = (url, value) =>
         url.startsWith("node:") ? run.namespace(url, restrictable(value as object)) : value;
       return {
         globals,
         shared,
-        attach: (global: object) => new LayerStamp(global, { run, values: new Map() }),
+        attach: (global: object) => new LayerStamp(global, { run, values: undefined }),
         hostModuleFilter,
         packages,
-        onModule(event) {
-          const id = moduleId(event.url);
-          if (event.stage === "reached") {
-            if (id !== undefined && !ctx.unrestricted && restrictions.invalidModules.matchAccess(ctx, [id])) {
-              throw restrictedAccessError(id, { rule: `invalidModules.${id}`, location: ctx.locate() });
-            }
-            return;
-          }
-          if (event.passthrough || !event.first) return;
-          const workflow = runOf()?.workflowName ?? "";
-          if (event.dynamic && !event.importing && hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_DYNAMIC_IMPORT)) {
-            const name = event.url.startsWith("file:") ? fileURLToPath(event.url) : event.url;
-            options.warn({ kind: "dynamic-import", workflow, rule: event.url, message: `Module ${name} was imported after initial workflow load.` });
-          }
-          // A third-party package instantiated per run was probably meant to be passed through.
-          const packaged = event.url.startsWith("file:") && /\/node_modules\//.test(event.url) && id !== undefined;
-          if (!packaged) return;
-          if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.RAISE_ON_UNINTENTIONAL_PASSTHROUGH)) {
-            throw codedError(UnintentionalPassthroughError, {
-              code: "WFS_UNINTENTIONAL_PASSTHROUGH",
-              message: UnintentionalPassthroughError.what(id),
-              hint: UnintentionalPassthroughError.HINT,
-            }, { qualifiedName: id });
-          }
-          if (hasImportNotificationFlag(policy, SandboxImportNotificationPolicy.WARN_ON_UNINTENTIONAL_PASSTHROUGH)) {
-            options.warn({ kind: "unintentional-passthrough", workflow, rule: id, message: `Module ${id} was not intentionally passed through to the sandbox.` });
-          }
-        },
+        onModule,
       };
     },
   };

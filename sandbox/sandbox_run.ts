@@ -178,7 +178,22 @@ export class SandboxRun implements RunSlotValue {
           "runtime's version",
       });
     }
-    return this.#esmView(record, this.#instantiate(record)) as Record<string, unknown>;
+    try {
+      return this.#esmView(record, this.#instantiate(record)) as Record<string, unknown>;
+    } finally {
+      this.#releaseArgs();
+    }
+  }
+
+  /**
+   * Drops the argument arrays once the run's modules are instantiated: a later instantiation (a
+   * dynamic import, a computed require) makes them again from the constants. Kept, each cached run
+   * held an array as long as its constants (0.6 KiB) and, through its slots, the last module's
+   * `module` object and `require`.
+   */
+  #releaseArgs(): void {
+    this.#args = undefined;
+    if (this.#worlds !== undefined) for (const world of this.#worlds.values()) world.args = undefined;
   }
 
   get #requireCache(): Record<string, ModuleObject> {
@@ -225,6 +240,7 @@ export class SandboxRun implements RunSlotValue {
           return { ok: false, error };
         }
       });
+      this.#releaseArgs();
       batch.forEach((request, i) => {
         const outcome = outcomes[i]!;
         if (outcome.ok) request.resolve(outcome.value);
@@ -280,7 +296,7 @@ export class SandboxRun implements RunSlotValue {
     const args = world === undefined
       ? this.#args ??= this.globals.constants.concat(PARAM_SLOTS)
       : world.args ??= globals.constants.concat(PARAM_SLOTS);
-    let at = globals.constants.length;
+    let at = args.length - PARAM_SLOTS.length;
     args[at++] = meta.usesImportMeta ? this.#importMeta(record) : undefined;
     args[at++] = meta.usesDynamicImport ? (specifier: unknown) => this.#dynamicImport(record, specifier) : undefined;
     args[at++] = functor.helpers;

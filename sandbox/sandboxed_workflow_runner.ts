@@ -183,18 +183,22 @@ export class SandboxedWorkflowRunner implements WorkflowRunner {
       run,
       workflow: definition.name,
       locate: this.#locate,
+      during: duringImport,
     };
     const report = validating || this.#sampled();
-    const instance = new SandboxedInstance(run, definition, guard, report ? this.#watched() : undefined, (w) =>
-      this.#warn({
-        kind: "mutation",
-        workflow: definition.name,
-        rule: `${w.module} ${w.property}`,
-        message: `wrote to shared ${w.module} object ${w.property} (${w.change})`,
-        module: w.module,
-        property: w.property,
-        change: w.change,
-      }));
+    // The report closure only for a run whose mutations are reported: a cached run kept it.
+    const instance = new SandboxedInstance(run, definition, guard, report ? this.#watched() : undefined, report
+      ? (w) =>
+        this.#warn({
+          kind: "mutation",
+          workflow: definition.name,
+          rule: `${w.module} ${w.property}`,
+          message: `wrote to shared ${w.module} object ${w.property} (${w.change})`,
+          module: w.module,
+          property: w.property,
+          change: w.change,
+        })
+      : undefined);
     // A run's modules are instantiated (their top-level code runs) in its first activation's
     // stretch, before its jobs: one guarded stretch and one event-loop turn fewer per run. The
     // validation run instantiates now, in a stretch of its own.
@@ -225,7 +229,7 @@ class SandboxedInstance implements WorkflowInstance {
   readonly #definition: WorkflowDefinition;
   #guard: StretchOptions;
   readonly #watched: readonly WatchedObject[] | undefined;
-  readonly #report: (warning: MutationWarning) => void;
+  readonly #report: ((warning: MutationWarning) => void) | undefined;
   #workflow: unknown;
   /** Whether the run's modules were instantiated, and what that threw. */
   #instantiated: false | { readonly ok: true } | { readonly ok: false; readonly error: unknown } = false;
@@ -237,11 +241,11 @@ class SandboxedInstance implements WorkflowInstance {
     definition: WorkflowDefinition,
     guard: StretchOptions,
     watched: readonly WatchedObject[] | undefined,
-    report: (warning: MutationWarning) => void,
+    report: ((warning: MutationWarning) => void) | undefined,
   ) {
     this.#run = run;
     this.#definition = definition;
-    this.#guard = { ...guard, during: () => (this.#instantiated === false ? "its modules' top-level code" : undefined) };
+    this.#guard = guard;
     this.#watched = watched;
     this.#report = report;
   }
@@ -272,7 +276,7 @@ class SandboxedInstance implements WorkflowInstance {
     if (this.#instantiated === false) {
       try {
         this.#workflow = this.#run.importModule(this.#definition.moduleUrl)[this.#definition.exportName];
-        this.#instantiated = { ok: true };
+        this.#instantiated = INSTANTIATED;
       } catch (error) {
         this.#instantiated = { ok: false, error };
       } finally {
@@ -324,7 +328,7 @@ class SandboxedInstance implements WorkflowInstance {
       throw error;
     }
     const mutations = compare ? compare() : [];
-    for (const mutation of mutations) this.#report(mutation);
+    for (const mutation of mutations) this.#report!(mutation);
     return { results, mutations };
   }
 
@@ -334,6 +338,18 @@ class SandboxedInstance implements WorkflowInstance {
 }
 
 const DEFAULT_DEADLOCK_TIMEOUT_MS = 2000;
+
+/**
+ * What a stretch interrupted while its run's modules had not finished their top-level code was
+ * running, for the deadlock error. The guard calls it on the stretch's options, whose `run` is the
+ * sandbox run: one function for every run instead of a closure kept by each cached run. A run is
+ * `importing` exactly until its instantiation ended (`SandboxedInstance.#instantiate`).
+ */
+function duringImport(this: StretchOptions): string | undefined {
+  return this.run?.importing ? "its modules' top-level code" : undefined;
+}
+// One object for every run whose modules instantiated (an object per run was kept by every cached run).
+const INSTANTIATED = Object.freeze({ ok: true } as const);
 
 /** Waits until the run's microtasks drained and its dynamic imports settled. */
 export async function drain(run: SandboxRun): Promise<void> {

@@ -63,7 +63,7 @@ type Branded = ((...args: never[]) => unknown) | (abstract new (...args: never[]
 export function defn<T extends Branded>(target: T, context?: unknown): T;
 export function defn(options: WorkflowDefnOptions): <T extends Branded>(target: T, context?: unknown) => T;
 export function defn(targetOrOptions: unknown, context?: unknown): unknown {
-  if (typeof targetOrOptions === "function") return brand(targetOrOptions as Branded, {}, context);
+  if (typeof targetOrOptions === "function") return brand(targetOrOptions as Branded, NO_OPTIONS, context);
   const options = (targetOrOptions ?? {}) as WorkflowDefnOptions;
   if (typeof options !== "object") {
     throw codedError(TypeError, {
@@ -90,13 +90,29 @@ function brand<T extends Branded>(target: T, options: WorkflowDefnOptions, conte
       Object.getOwnPropertyDescriptor(target, "prototype")?.writable === false
     ? "class"
     : "function";
-  const value: WorkflowBrand = Object.freeze({
-    ...options,
-    name: options.name ?? (target.name || undefined),
-    kind,
-  });
-  Object.defineProperty(target, WORKFLOW_DEFINITION, { value, configurable: true });
+  const name = options.name ?? (target.name || undefined);
+  // `defn(fn)` (no options) runs for every export of every sandboxed run: its frozen brand is the
+  // same for every function of that name and kind, so one per process serves them all.
+  const value: WorkflowBrand = options === NO_OPTIONS
+    ? plainBrand(name, kind)
+    : Object.freeze({ ...options, name, kind });
+  // One descriptor object for every brand: defineProperty reads it before it returns.
+  BRAND.value = value;
+  Object.defineProperty(target, WORKFLOW_DEFINITION, BRAND);
+  BRAND.value = undefined;
   return target;
+}
+
+const BRAND: PropertyDescriptor = { value: undefined, configurable: true };
+
+const NO_OPTIONS: WorkflowDefnOptions = Object.freeze({});
+const plainBrands = { function: new Map<string | undefined, WorkflowBrand>(), class: new Map<string | undefined, WorkflowBrand>() };
+
+function plainBrand(name: string | undefined, kind: WorkflowBrand["kind"]): WorkflowBrand {
+  const brands = plainBrands[kind];
+  let brand = brands.get(name);
+  if (brand === undefined) brands.set(name, brand = Object.freeze({ name, kind }));
+  return brand;
 }
 
 /** Reads the brand of a value, if it is a workflow. */
