@@ -12,6 +12,7 @@ import {
   withoutHelperNames,
   withoutSameNamedExpressions,
   withoutSameNames,
+  withOriginalNames,
 } from "../loader/esbuild_helpers.ts";
 
 const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
@@ -176,6 +177,23 @@ test("the host's faster __name names functions as esbuild's does", () => {
   const run = (text: string) => new Function(text.replace(/export \{[^}]*\};?/, "return { wf, plain };"))();
   assert.equal(run(faster).wf.name, run(code).wf.name);
   assert.equal(run(faster).plain.name, "plain");
+});
+
+test("withOriginalNames gives a renamed function expression its own name back, at the same columns, and only when safe", () => {
+  // esbuild renames `async function wf` inside `export const wf = ...` to wf2 and re-names it with __name.
+  const code = toCjs('import { defn } from "./defn";\nexport const wf = defn(async function wf(n: number) {\n  return n;\n});\n');
+  assert.match(code, /async function wf2\(/, "esbuild renamed it (what this rewrite is for)");
+  const given = withOriginalNames(code);
+  assert.match(given, /async function wf \(n\)/);
+  assert.equal(given.length, code.length, "padded: columns and the source map stay");
+  const { exports } = evaluate(given, { "./defn": { defn: <T>(f: T) => f } });
+  assert.equal((exports.wf as { name: string }).name, "wf");
+  // The renamed name used elsewhere in the module: left alone (the body may refer to it).
+  const used = 'const wf = defn(__name(async function wf2(n) {\n  return wf2;\n}, "wf"));';
+  assert.equal(withOriginalNames(used), used);
+  // __name giving another name: left alone.
+  const other = 'const wf = defn(__name(async function wf2(n) {\n  return n;\n}, "other"));';
+  assert.equal(withOriginalNames(other), other);
 });
 
 test.run();
