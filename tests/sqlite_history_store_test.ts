@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import { isDeno, loadSqlite, nodeVersion, compareVersions } from "../loader/runtime.ts";
+import { GroupCommit } from "../worker/_sqlite_group_commit.ts";
 import { inspectWal } from "../worker/_sqlite_wal.ts";
 import { sessionFolder, SessionLock } from "../worker/_sqlite_sessions.ts";
 import { createCrashInjector, type PersistenceStep } from "../worker/crash_injection.ts";
@@ -293,6 +294,44 @@ test("group commit: the writes of one event-loop turn share one transaction; a f
   await pending;
   assert.equal((await store.getExecution({ workflowId: "a" }))?.lastEventId, 2);
   await store.close();
+});
+
+test("group commit: a write that fails after changing rows is undone alone; the group is applied again with a savepoint per write", async () => {
+  const { DatabaseSync } = await loadSqlite();
+  const db = new DatabaseSync(":memory:");
+  db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY)");
+  const told: string[] = [];
+  const group = new GroupCommit({
+    db,
+    grouped: true,
+    busyTimeoutMs: 100,
+    toError: (error) => error as HistoryStoreError,
+    observer: {
+      began: () => told.push("began"),
+      writeStarts: () => told.push("write"),
+      writeUndone: () => told.push("undone"),
+      ended: (outcome, writes) => told.push(`${outcome} ${writes}`),
+    },
+  });
+  const insert = (n: number) => () => db.prepare("INSERT INTO t (n) VALUES (?)").run(n);
+  const results = await Promise.allSettled([
+    group.run(insert(1)),
+    group.run(() => {
+      insert(2)();
+      throw new Error("after a change");
+    }),
+    group.run(insert(3)),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+  assert.equal((results[1] as PromiseRejectedResult).reason.message, "after a change");
+  assert.deepEqual(db.prepare("SELECT n FROM t ORDER BY n").all().map((row) => row.n), [1, 3]);
+  assert.deepEqual(told, ["began", "write", "write", "rolled-back 0", "began", "write", "write", "undone", "write", "committed 2"]);
+  assert.deepEqual([group.commits, group.writes], [1, 2]);
+  // The next group goes without savepoints again.
+  told.length = 0;
+  await Promise.all([group.run(insert(4)), group.run(insert(5))]);
+  assert.deepEqual(told, ["began", "write", "write", "committed 2"]);
+  db.close();
 });
 
 test("a write waits at most busyTimeout for a lock another connection holds, then fails with WFS_STORE_LOCKED; the store goes on", async () => {

@@ -10,7 +10,8 @@
  *
  * - **Its own writes** go through it: a write transaction stages what it changes, a write undone
  *   (its savepoint rolled back) restores what was staged before it, and the staged changes become
- *   the cache only once the transaction commits; a transaction rolled back drops them, and one
+ *   the cache only once the transaction commits; a transaction rolled back (also a group's first
+ *   try, undone whole when one of its writes failed, ./_sqlite_group_commit.ts) drops them, and one
  *   whose outcome is unknown (a failed COMMIT) drops the whole cache.
  * - **Other processes' commits** change `PRAGMA data_version` of the store's writing connection
  *   (never its own commits), which the store reads before every read served from here and at the

@@ -1360,11 +1360,12 @@ export class SqliteHistoryStore implements HistoryStore {
   #claimRun(db: DatabaseSync, key: ExecutionKey): "mine" | "claimed" | "taken" | "closed" {
     const run = this.#runIdOf(db, key);
     if (run === undefined || run.status !== "running") return "closed";
+    // Inserted unless a session holds it (`run` is the key): one statement for a free run, the
+    // common case, and a second only to tell whose it is.
+    const inserted = this.#sql(db, "INSERT OR IGNORE INTO run_owners (run, session) VALUES (?, ?)").run(run.id, this.#sessionId);
+    if (Number(inserted.changes) === 1) return "claimed";
     const owner = (this.#sql(db, "SELECT session FROM run_owners WHERE run = ?").get(run.id) as { session: string } | undefined)?.session;
-    if (owner === this.#sessionId) return "mine";
-    if (owner !== undefined) return "taken";
-    this.#sql(db, "INSERT INTO run_owners (run, session) VALUES (?, ?)").run(run.id, this.#sessionId);
-    return "claimed";
+    return owner === this.#sessionId ? "mine" : "taken";
   }
 
   #claimActivity(db: DatabaseSync, task: ActivityTask): boolean {
