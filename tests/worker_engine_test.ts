@@ -140,7 +140,9 @@ test("mutating an activity result or a signal payload in the workflow changes ne
 });
 
 test("an infinite synchronous loop fails its task with a deadlock error while the worker serves other workflows", async () => {
-  const { env, worker, logger, start } = await setup({ deadlockTimeoutMs: 100 });
+  // 1 s, not less: the limit is wall time, and the worker's validation of every workflow in the
+  // fixture runs under it too; at 100 ms a CI machine at load 7 interrupted a validation run.
+  const { env, worker, logger, start } = await setup({ deadlockTimeoutMs: 1000 });
   const { greeting, description } = await worker.runUntil(async () => {
     const stuck = await start("spin", "spin-1");
     await eventually(async () => ((await stuck.describe()).taskFailure?.attempt ?? 0) >= 2);
